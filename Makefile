@@ -1,0 +1,127 @@
+# cvpc: plain Makefile. `make V=1` shows the commands.
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+CLANG ?= clang
+PREFIX ?= /usr/local
+BUILD ?= build
+FUZZ_SECONDS ?= 60
+
+OPTFLAGS ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS += -D_GNU_SOURCE -Isrc
+CFLAGS ?=
+CFLAGS += -std=gnu11 $(OPTFLAGS) $(WARNFLAGS) -fno-strict-aliasing -pthread -MMD -MP
+LIBS := -lcrypto -lmnl -pthread
+TEST_LIBS := -lcmocka
+
+SRC := $(shell find src -name '*.c' | sort)
+LIB_SRC := $(filter-out src/main.c,$(SRC))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+.PHONY: all unit netns asan asan-unit fuzz fuzz-run test demo bench install clean
+all: $(BUILD)/cvpc $(BUILD)/cvpc-wg
+
+$(BUILD)/%.o: %.c
+	$(call msg,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcvpc.a: $(LIB_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/cvpc: $(BUILD)/src/main.o $(BUILD)/libcvpc.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/cvpc-wg: $(BUILD)/cvpc
+	$(Q)ln -sf cvpc $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcvpc.a
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcvpc.a $(LIBS) $(TEST_LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libcvpc.a
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcvpc.a $(LIBS)
+
+# Unit tests: every cmocka binary runs; the first failure stops the build.
+unit: $(UNIT_BIN)
+	$(Q)set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# Network tests need root: real namespaces, TUN devices, wg and wireguard-go.
+netns: all $(TOOL_BIN)
+	$(Q)CVPC=$(abspath $(BUILD)/cvpc) TOOLS=$(abspath $(BUILD)/tools) prove -v tests/netns/*.t
+
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all
+
+asan-unit:
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(MAKE) --no-print-directory BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" unit
+
+# libFuzzer targets are built with clang into build-fuzz/ and linked with
+# the whole library compiled the same way.
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(CLANG) \
+		OPTFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
+		build-fuzz/libcvpc.a
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(CLANG) fuzz-bins
+
+fuzz-bins: $(FUZZ_BIN)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libcvpc.a
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 -O1 -g $(WARNFLAGS) -fsanitize=fuzzer,address,undefined \
+		-o $@ $< build-fuzz/libcvpc.a $(LIBS)
+
+fuzz-run: fuzz
+	$(Q)set -e; for f in $(FUZZ_BIN); do \
+		name=$$(basename $$f); mkdir -p build-fuzz/corpus/$$name; \
+		echo "== $$name for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			build-fuzz/corpus/$$name tests/fuzz/corpus/$$name 2>build-fuzz/$$name.log \
+			|| { tail -50 build-fuzz/$$name.log; exit 1; }; \
+		grep -E '^(stat::number_of_executed_units|Done)' build-fuzz/$$name.log; \
+	done
+
+# The whole suite, as the README and CI run it.
+test: all
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory netns
+	$(Q)$(MAKE) --no-print-directory asan-unit
+	$(Q)$(MAKE) --no-print-directory fuzz-run
+
+demo: all
+	$(Q)CVPC=$(abspath $(BUILD)/cvpc) scripts/demo-wg.sh
+
+bench: all
+	$(Q)CVPC=$(abspath $(BUILD)/cvpc) bench/throughput.sh
+
+install: all
+	install -D -m 0755 $(BUILD)/cvpc $(DESTDIR)$(PREFIX)/bin/cvpc
+	ln -sf cvpc $(DESTDIR)$(PREFIX)/bin/cvpc-wg
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

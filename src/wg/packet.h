@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Packet buffers and batches. The data path moves packets in batches:
+ * read up to a batch from the TUN device or the UDP socket, process the
+ * batch in stages (route/assign, crypto, finish), write the batch out.
+ * Each buffer has room for the data message header in front of an inner
+ * packet and for padding and the tag behind it, so encryption and
+ * decryption happen in place.
+ */
+#ifndef CVPC_WG_PACKET_H
+#define CVPC_WG_PACKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/sockaddr.h"
+#include "wg/messages.h"
+
+struct wg_peer;
+struct noise_keypair;
+
+enum packet_sizes {
+	PKT_HEADROOM = sizeof(struct message_data),
+	PKT_MAX_INNER = 65535,
+	PKT_TAILROOM = MESSAGE_PADDING_MULTIPLE + NOISE_AUTHTAG_LEN,
+	/* Rounded to a cache line so every header in a batch is aligned. */
+	PKT_BUF_SIZE = (PKT_HEADROOM + PKT_MAX_INNER + PKT_TAILROOM + 63) & ~63,
+	PKT_BATCH_MAX = 128,
+};
+
+enum pkt_state {
+	PKT_FREE,     /* nothing to do with this slot */
+	PKT_PENDING,  /* assigned a peer and keypair, awaiting crypto */
+	PKT_CRYPTED,  /* crypto succeeded, awaiting finish */
+	PKT_FAILED,   /* crypto failed (decryption did not authenticate) */
+	PKT_READY,    /* ready to be written out */
+};
+
+struct pkt {
+	uint8_t *head; /* PKT_BUF_SIZE bytes */
+	uint8_t *data;
+	uint32_t len;
+	uint8_t state;
+	union sockaddr_inet addr; /* RX: source; TX: destination */
+	struct wg_peer *peer;
+	struct noise_keypair *keypair; /* holds a reference while set */
+	uint64_t nonce;
+};
+
+struct pkt_batch {
+	struct pkt pkts[PKT_BATCH_MAX];
+	unsigned int len;
+	uint8_t *arena;
+};
+
+/* Buffers are mapped lazily: only pages actually used become resident. */
+int pkt_batch_init(struct pkt_batch *batch);
+void pkt_batch_free(struct pkt_batch *batch);
+
+#endif

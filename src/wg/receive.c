@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: MIT
+#include <endian.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/time.h"
+#include "crypto/aead.h"
+#include "wg/allowedips.h"
+#include "wg/cookie.h"
+#include "wg/device.h"
+#include "wg/peer.h"
+#include "wg/receive.h"
+#include "wg/send.h"
+#include "wg/timers.h"
+#include "wg/tun.h"
+
+/*
+ * Handshakes handled per turn of the event loop: enough to keep up with
+ * honest peers, few enough that data packets keep flowing in a flood.
+ */
+enum { HANDSHAKE_BUDGET = 64 };
+
+static uint32_t message_type(const uint8_t *data, size_t len)
+{
+	uint32_t type;
+
+	if (len < sizeof(type))
+		return MESSAGE_INVALID;
+	memcpy(&type, data, sizeof(type));
+	return le32toh(type);
+}
+
+/* The exact size each type must have, 0 for unknown types. */
+static bool valid_size(uint32_t type, size_t len)
+{
+	switch (type) {
+	case MESSAGE_HANDSHAKE_INITIATION:
+		return len == sizeof(struct message_handshake_initiation);
+	case MESSAGE_HANDSHAKE_RESPONSE:
+		return len == sizeof(struct message_handshake_response);
+	case MESSAGE_HANDSHAKE_COOKIE:
+		return len == sizeof(struct message_handshake_cookie);
+	case MESSAGE_DATA:
+		return len >= MESSAGE_MINIMUM_LENGTH;
+	default:
+		return false;
+	}
+}
+
+static void queue_handshake(struct wg_device *wg, const struct pkt *pkt)
+{
+	struct handshake_queue *q = &wg->handshake_queue;
+	struct handshake_msg *msg;
+
+	if (q->len >= MAX_QUEUED_INCOMING_HANDSHAKES) {
+		wg_count_drop(wg, DROP_RX_HANDSHAKE_QUEUE);
+		return;
+	}
+	msg = &q->ring[(q->head + q->len) % MAX_QUEUED_INCOMING_HANDSHAKES];
+	q->len++;
+	msg->src = pkt->addr;
+	msg->len = (uint16_t)pkt->len;
+	memcpy(msg->data, pkt->data, pkt->len);
+	work_queue(wg->loop, &wg->handshake_work);
+}
+
+static bool under_load(struct wg_device *wg, uint64_t now)
+{
+	if (wg->handshake_queue.len >= MAX_QUEUED_INCOMING_HANDSHAKES / 8) {
+		wg->last_under_load = now;
+		return true;
+	}
+	if (!wg->last_under_load)
+		return false;
+	/* Stay in cookie mode a second after the pressure is gone. */
+	if (!birthdate_has_expired(wg->last_under_load, 1, now))
+		return true;
+	wg->last_under_load = 0;
+	return false;
+}
+
+static void receive_handshake(struct wg_device *wg,
+			      const struct handshake_msg *msg)
+{
+	uint32_t type = message_type(msg->data, msg->len);
+	enum cookie_mac_state mac_state;
+	bool needs_cookie, loaded;
+	struct wg_peer *peer = NULL;
+
+	if (type == MESSAGE_HANDSHAKE_COOKIE) {
+		wg_cookie_message_consume((const void *)msg->data, wg);
+		return;
+	}
+
+	loaded = under_load(wg, now_ns());
+	if (loaded) {
+		wg->stats.handshakes_under_load++;
+		if (!timer_pending(&wg->ratelimiter_gc))
+			timer_mod(&wg->ratelimiter_gc, now_ns() + NSEC_PER_SEC);
+	}
+	mac_state = wg_cookie_validate_packet(&wg->cookie_checker, msg->data,
+					      msg->len, &msg->src, loaded);
+	if ((loaded && mac_state == VALID_MAC_WITH_COOKIE) ||
+	    (!loaded && mac_state == VALID_MAC_BUT_NO_COOKIE)) {
+		needs_cookie = false;
+	} else if (loaded && mac_state == VALID_MAC_BUT_NO_COOKIE) {
+		needs_cookie = true;
+	} else if (mac_state == VALID_MAC_WITH_COOKIE_BUT_RATELIMITED) {
+		wg_count_drop(wg, DROP_RX_RATELIMITED);
+		return;
+	} else {
+		wg_count_drop(wg, DROP_RX_BAD_MAC);
+		return;
+	}
+
+	if (type == MESSAGE_HANDSHAKE_INITIATION) {
+		const struct message_handshake_initiation *m = (const void *)msg->data;
+
+		if (needs_cookie) {
+			wg_packet_send_handshake_cookie(wg, msg->data, msg->len,
+							le32toh(m->sender_index),
+							&msg->src);
+			return;
+		}
+		peer = wg_noise_handshake_consume_initiation(m, wg);
+		if (!peer) {
+			pr_debug("%s: Invalid handshake initiation", wg->ifname);
+			wg_count_drop(wg, DROP_RX_HANDSHAKE);
+			return;
+		}
+		wg_socket_set_peer_endpoint(peer, &msg->src);
+		pr_debug("%s: Receiving handshake initiation from peer %llu",
+			 wg->ifname, (unsigned long long)peer->internal_id);
+		wg_packet_send_handshake_response(peer);
+	} else {
+		const struct message_handshake_response *m = (const void *)msg->data;
+
+		if (needs_cookie) {
+			wg_packet_send_handshake_cookie(wg, msg->data, msg->len,
+							le32toh(m->sender_index),
+							&msg->src);
+			return;
+		}
+		peer = wg_noise_handshake_consume_response(m, wg);
+		if (!peer) {
+			pr_debug("%s: Invalid handshake response", wg->ifname);
+			wg_count_drop(wg, DROP_RX_HANDSHAKE);
+			return;
+		}
+		wg_socket_set_peer_endpoint(peer, &msg->src);
+		pr_debug("%s: Receiving handshake response from peer %llu",
+			 wg->ifname, (unsigned long long)peer->internal_id);
+		if (wg_noise_handshake_begin_session(&peer->handshake,
+						     &peer->keypairs)) {
+			wg_timers_session_derived(peer);
+			wg_timers_handshake_complete(peer);
+			/*
+			 * Sends what waited for this session, or, if nothing
+			 * did, a keepalive to confirm the session at once.
+			 */
+			wg_packet_send_keepalive(peer);
+		}
+	}
+	peer->rx_bytes += msg->len;
+	wg_timers_any_authenticated_packet_received(peer);
+	wg_timers_any_authenticated_packet_traversal(peer);
+}
+
+void wg_packet_handshake_receive_work(struct loop_work *work)
+{
+	struct wg_device *wg = container_of(work, struct wg_device,
+					    handshake_work);
+	struct handshake_queue *q = &wg->handshake_queue;
+
+	for (int n = 0; n < HANDSHAKE_BUDGET && q->len; n++) {
+		struct handshake_msg *msg = &q->ring[q->head];
+
+		receive_handshake(wg, msg);
+		q->head = (q->head + 1) % MAX_QUEUED_INCOMING_HANDSHAKES;
+		q->len--;
+	}
+	if (q->len)
+		work_queue(wg->loop, work);
+}
+
+/* Stage one: find the keypair a data message names; -1 to drop it. */
+static void assign_data(struct wg_device *wg, struct pkt *pkt)
+{
+	const struct message_data *m = (const void *)pkt->data;
+	struct noise_keypair *keypair;
+	struct index_entry *entry;
+
+	entry = index_table_lookup(wg->index_table, INDEX_KEYPAIR,
+				   le32toh(m->key_idx));
+	if (!entry) {
+		wg_count_drop(wg, DROP_RX_UNKNOWN_INDEX);
+		return;
+	}
+	keypair = container_of(entry, struct noise_keypair, entry);
+	if (!keypair->receiving.is_valid ||
+	    birthdate_has_expired(keypair->receiving.birthdate,
+				  REJECT_AFTER_TIME, now_ns()) ||
+	    keypair->receiving_counter.counter >= REJECT_AFTER_MESSAGES) {
+		keypair->receiving.is_valid = false;
+		wg_count_drop(wg, DROP_RX_EXPIRED_KEYPAIR);
+		return;
+	}
+	pkt->keypair = wg_noise_keypair_get(keypair);
+	pkt->peer = entry->peer;
+	pkt->nonce = le64toh(m->counter);
+	pkt->state = PKT_PENDING;
+}
+
+static void sort_batch(struct wg_device *wg, struct pkt_batch *batch)
+{
+	for (unsigned int i = 0; i < batch->len; i++) {
+		struct pkt *pkt = &batch->pkts[i];
+		uint32_t type = message_type(pkt->data, pkt->len);
+
+		pkt->state = PKT_FREE;
+		if (!valid_size(type, pkt->len)) {
+			wg_count_drop(wg, DROP_RX_MALFORMED);
+			continue;
+		}
+		if (type == MESSAGE_DATA)
+			assign_data(wg, pkt);
+		else
+			queue_handshake(wg, pkt);
+	}
+}
+
+/* Stage two: independent per packet, the part worth spreading on cores. */
+static void decrypt_packets(struct pkt_batch *batch)
+{
+	for (unsigned int i = 0; i < batch->len; i++) {
+		struct pkt *pkt = &batch->pkts[i];
+		uint8_t *c = pkt->data + sizeof(struct message_data);
+		size_t clen = pkt->len - sizeof(struct message_data);
+
+		if (pkt->state != PKT_PENDING)
+			continue;
+		if (wg_aead_open(c, c, clen, NULL, 0, pkt->nonce,
+				 pkt->keypair->receiving.key)) {
+			pkt->state = PKT_CRYPTED;
+			pkt->data = c;
+			pkt->len = (uint32_t)(clen - NOISE_AUTHTAG_LEN);
+		} else {
+			pkt->state = PKT_FAILED;
+		}
+	}
+}
+
+/* The inner packet's honest length and source, or false if it lies. */
+static bool inner_source(struct pkt *pkt, int *family, const uint8_t **src)
+{
+	const uint8_t *p = pkt->data;
+	uint32_t len;
+
+	if (pkt->len >= sizeof(struct iphdr) && (p[0] >> 4) == 4) {
+		len = (uint32_t)p[2] << 8 | p[3];
+		if (len < sizeof(struct iphdr))
+			return false;
+		*family = AF_INET;
+		*src = p + offsetof(struct iphdr, saddr);
+	} else if (pkt->len >= sizeof(struct ip6_hdr) && (p[0] >> 4) == 6) {
+		len = ((uint32_t)p[4] << 8 | p[5]) + sizeof(struct ip6_hdr);
+		*family = AF_INET6;
+		*src = p + offsetof(struct ip6_hdr, ip6_src);
+	} else {
+		return false;
+	}
+	if (len > pkt->len)
+		return false;
+	pkt->len = len; /* trims the padding */
+	return true;
+}
+
+/* Whether the receiving side of keypair should be replaced soon. */
+static void keep_key_fresh(struct wg_peer *peer)
+{
+	struct noise_keypair *keypair = peer->keypairs.current_keypair;
+
+	if (peer->sent_lastminute_handshake)
+		return;
+	if (keypair && keypair->sending.is_valid &&
+	    keypair->i_am_the_initiator &&
+	    birthdate_has_expired(keypair->sending.birthdate,
+				  REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT -
+					  REKEY_TIMEOUT,
+				  now_ns())) {
+		peer->sent_lastminute_handshake = true;
+		wg_packet_send_queued_handshake_initiation(peer, false);
+	}
+}
+
+/* Stage three, in order: replay window, session, timers, source filter. */
+static void consume_data(struct wg_device *wg, struct pkt *pkt)
+{
+	struct wg_peer *peer = pkt->peer;
+	uint32_t message_len = pkt->len + (uint32_t)message_data_len(0);
+	struct allowedips_owner *routed;
+	const uint8_t *src;
+	int family;
+
+	pkt->state = PKT_FREE;
+	if (!replay_validate(&pkt->keypair->receiving_counter, pkt->nonce,
+			     REJECT_AFTER_MESSAGES)) {
+		wg_count_drop(wg, DROP_RX_REPLAY);
+		return;
+	}
+	wg_socket_set_peer_endpoint(peer, &pkt->addr);
+	if (wg_noise_received_with_keypair(&peer->keypairs, pkt->keypair)) {
+		wg_timers_handshake_complete(peer);
+		wg_packet_send_staged_packets(peer);
+	}
+	keep_key_fresh(peer);
+	wg_timers_any_authenticated_packet_received(peer);
+	wg_timers_any_authenticated_packet_traversal(peer);
+	peer->rx_bytes += message_len;
+	if (!pkt->len) {
+		pr_debug("%s: Receiving keepalive packet from peer %llu",
+			 wg->ifname, (unsigned long long)peer->internal_id);
+		return;
+	}
+	wg_timers_data_received(peer);
+
+	if (!inner_source(pkt, &family, &src)) {
+		wg_count_drop(wg, DROP_RX_INNER_MALFORMED);
+		return;
+	}
+	routed = allowedips_lookup(wg->peer_allowedips, family, src);
+	if (routed != &peer->allowedips) {
+		pr_debug("%s: Packet has unallowed src IP from peer %llu",
+			 wg->ifname, (unsigned long long)peer->internal_id);
+		wg_count_drop(wg, DROP_RX_SOURCE_FILTER);
+		return;
+	}
+	pkt->state = PKT_READY;
+}
+
+void wg_packet_receive_batch(struct wg_device *wg, struct pkt_batch *batch)
+{
+	sort_batch(wg, batch);
+	decrypt_packets(batch);
+	for (unsigned int i = 0; i < batch->len; i++) {
+		struct pkt *pkt = &batch->pkts[i];
+
+		if (pkt->state == PKT_CRYPTED) {
+			consume_data(wg, pkt);
+		} else if (pkt->state == PKT_FAILED) {
+			pkt->state = PKT_FREE;
+			wg_count_drop(wg, DROP_RX_DECRYPT);
+		}
+	}
+	if (wg->tun)
+		wg->stats.drops[DROP_RX_TUN_WRITE] +=
+			tun_write_batch(wg->tun, batch);
+	for (unsigned int i = 0; i < batch->len; i++) {
+		struct pkt *pkt = &batch->pkts[i];
+
+		wg_noise_keypair_put(pkt->keypair);
+		pkt->keypair = NULL;
+		pkt->peer = NULL;
+		pkt->state = PKT_FREE;
+	}
+}

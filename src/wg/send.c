@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: MIT
+#include <endian.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/time.h"
+#include "crypto/aead.h"
+#include "crypto/util.h"
+#include "wg/allowedips.h"
+#include "wg/device.h"
+#include "wg/peer.h"
+#include "wg/send.h"
+#include "wg/timers.h"
+
+static void send_handshake_initiation(struct wg_peer *peer)
+{
+	struct message_handshake_initiation packet;
+	uint64_t now = now_ns();
+
+	/* Rate limited: at most one initiation per REKEY_TIMEOUT. */
+	if (!birthdate_has_expired(peer->last_sent_handshake, REKEY_TIMEOUT,
+				   now))
+		return;
+	peer->last_sent_handshake = now;
+	pr_debug("%s: Sending handshake initiation to peer %llu",
+		 peer->device->ifname, (unsigned long long)peer->internal_id);
+
+	if (wg_noise_handshake_create_initiation(&packet, &peer->handshake)) {
+		wg_cookie_add_mac_to_packet(&packet, sizeof(packet), peer);
+		wg_timers_any_authenticated_packet_traversal(peer);
+		wg_timers_any_authenticated_packet_sent(peer);
+		peer->last_sent_handshake = now_ns();
+		wg_socket_send_buffer_to_peer(peer, &packet, sizeof(packet));
+		wg_timers_handshake_initiated(peer);
+	}
+	memzero_explicit(&packet, sizeof(packet));
+}
+
+void wg_packet_send_queued_handshake_initiation(struct wg_peer *peer,
+						bool is_retry)
+{
+	if (!is_retry)
+		peer->timer_handshake_attempts = 0;
+	if (peer->is_dead || !peer->device->up)
+		return;
+	send_handshake_initiation(peer);
+}
+
+void wg_packet_send_handshake_response(struct wg_peer *peer)
+{
+	struct message_handshake_response packet;
+
+	peer->last_sent_handshake = now_ns();
+	pr_debug("%s: Sending handshake response to peer %llu",
+		 peer->device->ifname, (unsigned long long)peer->internal_id);
+
+	if (wg_noise_handshake_create_response(&packet, &peer->handshake)) {
+		wg_cookie_add_mac_to_packet(&packet, sizeof(packet), peer);
+		if (wg_noise_handshake_begin_session(&peer->handshake,
+						     &peer->keypairs)) {
+			wg_timers_session_derived(peer);
+			wg_timers_any_authenticated_packet_traversal(peer);
+			wg_timers_any_authenticated_packet_sent(peer);
+			peer->last_sent_handshake = now_ns();
+			wg_socket_send_buffer_to_peer(peer, &packet,
+						      sizeof(packet));
+		}
+	}
+	memzero_explicit(&packet, sizeof(packet));
+}
+
+void wg_packet_send_handshake_cookie(struct wg_device *wg, const void *message,
+				     size_t len, uint32_t sender_index,
+				     const union sockaddr_inet *src)
+{
+	struct message_handshake_cookie packet;
+
+	wg_cookie_message_create(&packet, message, len, sender_index,
+				 &wg->cookie_checker, src);
+	wg->stats.cookie_replies_sent++;
+	wg_socket_send_buffer_as_reply(wg, &packet, sizeof(packet), src);
+}
+
+uint32_t wg_packet_padding(uint32_t len, uint32_t mtu)
+{
+	uint32_t last_unit = len, padded;
+
+	if (!mtu)
+		return ((len + MESSAGE_PADDING_MULTIPLE - 1) &
+			~(uint32_t)(MESSAGE_PADDING_MULTIPLE - 1)) -
+		       len;
+	/* A packet bigger than the MTU (possible after an MTU change) must
+	 * not make the subtraction below wrap. */
+	if (last_unit > mtu)
+		last_unit %= mtu;
+	padded = (last_unit + MESSAGE_PADDING_MULTIPLE - 1) &
+		 ~(uint32_t)(MESSAGE_PADDING_MULTIPLE - 1);
+	if (padded > mtu)
+		padded = mtu;
+	return padded - last_unit;
+}
+
+size_t wg_packet_encrypt(uint8_t *head, uint32_t len,
+			 const struct noise_keypair *keypair, uint64_t nonce,
+			 uint32_t mtu)
+{
+	struct message_data *header = (struct message_data *)head;
+	uint8_t *plain = head + PKT_HEADROOM;
+	uint32_t padding = wg_packet_padding(len, mtu);
+
+	memset(plain + len, 0, padding);
+	header->header.type = htole32(MESSAGE_DATA);
+	header->key_idx = htole32(keypair->remote_index);
+	header->counter = htole64(nonce);
+	if (!wg_aead_seal(plain, plain, len + padding, NULL, 0, nonce,
+			  keypair->sending.key))
+		return 0;
+	return message_data_len(len + padding);
+}
+
+/* Whether the keypair we send with should be replaced soon. */
+static void keep_key_fresh(struct wg_peer *peer)
+{
+	struct noise_keypair *keypair = peer->keypairs.current_keypair;
+	bool send;
+
+	send = keypair && keypair->sending.is_valid &&
+	       (keypair->sending_counter > REKEY_AFTER_MESSAGES ||
+		(keypair->i_am_the_initiator &&
+		 birthdate_has_expired(keypair->sending.birthdate,
+				       REKEY_AFTER_TIME, now_ns())));
+	if (send)
+		wg_packet_send_queued_handshake_initiation(peer, false);
+}
+
+/* The keypair to send with now, or NULL; marks a worn-out one invalid. */
+static struct noise_keypair *usable_keypair(struct wg_peer *peer,
+					    uint64_t count)
+{
+	struct noise_keypair *keypair = peer->keypairs.current_keypair;
+
+	if (!keypair || !keypair->sending.is_valid)
+		return NULL;
+	if (birthdate_has_expired(keypair->sending.birthdate,
+				  REJECT_AFTER_TIME, now_ns()) ||
+	    keypair->sending_counter + count > REJECT_AFTER_MESSAGES) {
+		keypair->sending.is_valid = false;
+		return NULL;
+	}
+	return keypair;
+}
+
+static void sent_packets(struct wg_peer *peer, size_t bytes, bool data)
+{
+	peer->tx_bytes += bytes;
+	wg_timers_any_authenticated_packet_traversal(peer);
+	wg_timers_any_authenticated_packet_sent(peer);
+	if (data)
+		wg_timers_data_sent(peer);
+}
+
+static void free_staged(struct staged_packet *sp)
+{
+	free(sp);
+}
+
+void wg_packet_purge_staged_packets(struct wg_peer *peer)
+{
+	struct staged_packet *sp = peer->staged_head;
+
+	while (sp) {
+		struct staged_packet *next = sp->next;
+
+		free_staged(sp);
+		sp = next;
+	}
+	peer->staged_head = NULL;
+	peer->staged_tail = &peer->staged_head;
+	peer->staged_len = 0;
+}
+
+/* Copies an inner packet into the peer's staged queue (oldest dropped). */
+static void stage_packet(struct wg_peer *peer, const uint8_t *data,
+			 uint32_t len)
+{
+	struct staged_packet *sp;
+
+	sp = malloc(sizeof(*sp) + PKT_HEADROOM + len + PKT_TAILROOM);
+	if (!sp) {
+		wg_count_drop(peer->device, DROP_TX_STAGED_OVERFLOW);
+		return;
+	}
+	sp->next = NULL;
+	sp->len = len;
+	memcpy(sp->head + PKT_HEADROOM, data, len);
+	*peer->staged_tail = sp;
+	peer->staged_tail = &sp->next;
+	peer->staged_len++;
+
+	while (peer->staged_len > MAX_STAGED_PACKETS) {
+		struct staged_packet *old = peer->staged_head;
+
+		peer->staged_head = old->next;
+		if (!peer->staged_head)
+			peer->staged_tail = &peer->staged_head;
+		peer->staged_len--;
+		free_staged(old);
+		wg_count_drop(peer->device, DROP_TX_STAGED_OVERFLOW);
+	}
+}
+
+void wg_packet_send_keepalive(struct wg_peer *peer)
+{
+	if (!peer->staged_head) {
+		stage_packet(peer, NULL, 0);
+		pr_debug("%s: Sending keepalive packet to peer %llu",
+			 peer->device->ifname,
+			 (unsigned long long)peer->internal_id);
+	}
+	wg_packet_send_staged_packets(peer);
+}
+
+void wg_packet_send_staged_packets(struct wg_peer *peer)
+{
+	struct wg_device *wg = peer->device;
+	struct noise_keypair *keypair;
+	struct staged_packet *sp;
+	size_t bytes = 0;
+	bool data = false;
+
+	if (!peer->staged_head)
+		return;
+	keypair = usable_keypair(peer, peer->staged_len);
+	if (!keypair) {
+		/* Keep the packets; a handshake will release them. */
+		wg_packet_send_queued_handshake_initiation(peer, false);
+		return;
+	}
+	sp = peer->staged_head;
+	peer->staged_head = NULL;
+	peer->staged_tail = &peer->staged_head;
+	peer->staged_len = 0;
+	while (sp) {
+		struct staged_packet *next = sp->next;
+		size_t len = wg_packet_encrypt(sp->head, sp->len, keypair,
+					       keypair->sending_counter++,
+					       wg->mtu);
+
+		if (len && !wg_socket_send_buffer_to_peer(peer, sp->head, len)) {
+			bytes += len;
+			data |= sp->len != 0;
+		}
+		free_staged(sp);
+		sp = next;
+	}
+	if (bytes) {
+		/* tx_bytes was counted by the socket layer. */
+		sent_packets(peer, 0, data);
+	}
+	keep_key_fresh(peer);
+}
+
+/* Where an inner packet goes: its family and destination address. */
+static bool inner_destination(const uint8_t *p, uint32_t len, int *family,
+			      const uint8_t **dst)
+{
+	if (len >= sizeof(struct iphdr) && (p[0] >> 4) == 4) {
+		*family = AF_INET;
+		*dst = p + offsetof(struct iphdr, daddr);
+		return true;
+	}
+	if (len >= sizeof(struct ip6_hdr) && (p[0] >> 4) == 6) {
+		*family = AF_INET6;
+		*dst = p + offsetof(struct ip6_hdr, ip6_dst);
+		return true;
+	}
+	return false;
+}
+
+/* Stage one: find the peer and, when possible, a keypair and nonce. */
+static struct wg_peer *route_packet(struct wg_device *wg, struct pkt *pkt)
+{
+	struct allowedips_owner *owner;
+	struct wg_peer *peer;
+	const uint8_t *dst;
+	int family;
+
+	if (!inner_destination(pkt->data, pkt->len, &family, &dst)) {
+		wg_count_drop(wg, DROP_TX_MALFORMED);
+		return NULL;
+	}
+	owner = allowedips_lookup(wg->peer_allowedips, family, dst);
+	if (!owner) {
+		wg_count_drop(wg, DROP_TX_NO_ROUTE);
+		return NULL;
+	}
+	peer = container_of(owner, struct wg_peer, allowedips);
+	if (!peer->endpoint.addr.sa.sa_family) {
+		wg_count_drop(wg, DROP_TX_NO_ENDPOINT);
+		return NULL;
+	}
+	return peer;
+}
+
+/*
+ * Peers touched by one batch, each once, so their staged queues are
+ * flushed and their timers updated once per batch rather than per packet.
+ */
+struct touched {
+	struct wg_peer *peers[PKT_BATCH_MAX];
+	unsigned int len;
+};
+
+static void touch(struct touched *t, struct wg_peer *peer)
+{
+	for (unsigned int i = t->len; i-- > 0;) {
+		if (t->peers[i] == peer)
+			return;
+	}
+	t->peers[t->len++] = peer;
+}
+
+static void assign_packets(struct wg_device *wg, struct pkt_batch *batch,
+			   struct touched *touched)
+{
+	for (unsigned int i = 0; i < batch->len; i++) {
+		struct pkt *pkt = &batch->pkts[i];
+		struct wg_peer *peer = route_packet(wg, pkt);
+		struct noise_keypair *keypair;
+
+		pkt->state = PKT_FREE;
+		if (!peer)
+			continue;
+		touch(touched, peer);
+		/* Behind staged packets, or without keys: wait in line. */
+		keypair = peer->staged_head ? NULL : usable_keypair(peer, 1);
+		if (!keypair) {
+			stage_packet(peer, pkt->data, pkt->len);
+			continue;
+		}
+		pkt->peer = peer;
+		pkt->keypair = wg_noise_keypair_get(keypair);
+		pkt->nonce = keypair->sending_counter++;
+		pkt->addr = peer->endpoint.addr;
+		pkt->state = PKT_PENDING;
+	}
+}
+
+/* Stage two: independent per packet, the part worth spreading on cores. */
+static void encrypt_packets(struct wg_device *wg, struct pkt_batch *batch)
+{
+	for (unsigned int i = 0; i < batch->len; i++) {
+		struct pkt *pkt = &batch->pkts[i];
+		size_t len;
+
+		if (pkt->state != PKT_PENDING)
+			continue;
+		len = wg_packet_encrypt(pkt->head, pkt->len, pkt->keypair,
+					pkt->nonce, wg->mtu);
+		pkt->state = len ? PKT_READY : PKT_FAILED;
+		pkt->data = pkt->head;
+		pkt->len = (uint32_t)len;
+	}
+}
+
+void wg_packet_send_batch(struct wg_device *wg, struct pkt_batch *batch)
+{
+	struct touched touched = { .len = 0 };
+
+	assign_packets(wg, batch, &touched);
+	for (unsigned int i = 0; i < touched.len; i++)
+		wg_packet_send_staged_packets(touched.peers[i]);
+	encrypt_packets(wg, batch);
+	wg_socket_send_batch(wg, batch);
+
+	/* Stage three: bookkeeping, in order, once the packets are out. */
+	for (unsigned int i = 0; i < batch->len; i++) {
+		struct pkt *pkt = &batch->pkts[i];
+
+		if (pkt->state == PKT_READY)
+			sent_packets(pkt->peer, pkt->len, true);
+		else if (pkt->state == PKT_FAILED)
+			wg_count_drop(wg, DROP_TX_SEND_ERROR);
+		wg_noise_keypair_put(pkt->keypair);
+		pkt->keypair = NULL;
+		pkt->peer = NULL;
+		pkt->state = PKT_FREE;
+	}
+	for (unsigned int i = 0; i < touched.len; i++)
+		keep_key_fresh(touched.peers[i]);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device's UDP sockets (one IPv4, one IPv6-only, same port) and
+ * everything that sends a datagram to a peer or learns a peer's endpoint.
+ */
+#ifndef CVPC_WG_SOCKET_H
+#define CVPC_WG_SOCKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/loop.h"
+#include "base/sockaddr.h"
+
+struct wg_device;
+struct wg_peer;
+struct pkt_batch;
+
+struct wg_socket {
+	int fd4, fd6; /* -1 when closed */
+	struct loop_fd lfd4, lfd6;
+	uint16_t port; /* the bound port, 0 while closed */
+};
+
+void wg_socket_init(struct wg_socket *sock);
+/*
+ * Binds a new pair of sockets to port (0: any free port, the same for both
+ * families) with fwmark, and only on success replaces the old pair.
+ * Returns -errno (-EADDRINUSE when the port is taken).
+ */
+int wg_socket_reinit(struct wg_device *wg, uint16_t port, uint32_t fwmark);
+void wg_socket_close(struct wg_device *wg);
+int wg_socket_set_fwmark(struct wg_device *wg, uint32_t fwmark);
+
+int wg_socket_send_buffer_to_peer(struct wg_peer *peer, const void *buf,
+				  size_t len);
+int wg_socket_send_buffer_as_reply(struct wg_device *wg, const void *buf,
+				   size_t len, const union sockaddr_inet *dst);
+/* Sends every PKT_READY packet of batch to its addr, in order. */
+void wg_socket_send_batch(struct wg_device *wg, struct pkt_batch *batch);
+
+/* Roaming: the latest authenticated source becomes the endpoint. */
+void wg_socket_set_peer_endpoint(struct wg_peer *peer,
+				 const union sockaddr_inet *addr);
+void wg_socket_clear_peer_endpoint_src(struct wg_peer *peer);
+
+#endif
