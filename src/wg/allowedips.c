@@ -176,24 +176,30 @@ static void node_free(struct allowedips *table, struct allowedips_node *node)
 	free(node);
 }
 
+/* Appends, so an owner's prefixes list in the order they were added. */
 static void owner_link(struct allowedips_node *node,
 		       struct allowedips_owner *owner)
 {
+	struct allowedips_node **tail = owner->tail ? owner->tail : &owner->first;
+
 	node->owner = owner;
-	node->owner_next = owner->first;
-	if (owner->first)
-		owner->first->owner_pprev = &node->owner_next;
-	node->owner_pprev = &owner->first;
-	owner->first = node;
+	node->owner_next = NULL;
+	node->owner_pprev = tail;
+	*tail = node;
+	owner->tail = &node->owner_next;
 	++owner->count;
 }
 
 static void owner_unlink(struct allowedips_node *node)
 {
+	struct allowedips_owner *owner = node->owner;
+
 	*node->owner_pprev = node->owner_next;
 	if (node->owner_next)
 		node->owner_next->owner_pprev = node->owner_pprev;
-	--node->owner->count;
+	else
+		owner->tail = node->owner_pprev;
+	--owner->count;
 	node->owner = NULL;
 	node->owner_next = NULL;
 	node->owner_pprev = NULL;

@@ -22,8 +22,10 @@
 struct allowedips;
 struct allowedips_node;
 
+/* Zero-initialised means "no prefixes". */
 struct allowedips_owner {
-	struct allowedips_node *first; /* this owner's prefixes, any order */
+	struct allowedips_node *first; /* in the order they were added */
+	struct allowedips_node **tail; /* NULL or the last node's next link */
 	size_t count;
 };
 

@@ -197,8 +197,7 @@ void wg_cookie_message_consume(const struct message_handshake_cookie *src,
 				    sizeof(src->encrypted_cookie),
 				    c->last_mac1_sent, COOKIE_LEN, src->nonce,
 				    c->cookie_decryption_key)) {
-		pr_debug("%s: Could not decrypt invalid cookie response",
-			 wg->ifname);
+		pr_debug("Could not decrypt invalid cookie response");
 		wg_count_drop(wg, DROP_RX_COOKIE);
 		goto out;
 	}

@@ -138,7 +138,7 @@ void wg_device_set_mtu(struct wg_device *wg, uint32_t mtu)
 {
 	if (wg->mtu == mtu)
 		return;
-	pr_info("MTU of %s is now %u", wg->ifname, mtu);
+	pr_info("MTU is now %u", mtu);
 	wg->mtu = mtu;
 }
 
@@ -155,7 +155,7 @@ int wg_device_set_up(struct wg_device *wg, bool up)
 			stop_peer(peer);
 		wg_socket_close(wg);
 		wg->handshake_queue.len = 0;
-		pr_info("Interface %s down", wg->ifname);
+		pr_info("Interface down");
 		return 0;
 	}
 	ret = wg_socket_reinit(wg, wg->incoming_port, wg->fwmark);
@@ -166,7 +166,7 @@ int wg_device_set_up(struct wg_device *wg, bool up)
 	}
 	wg->incoming_port = wg->sock.port;
 	wg->up = true;
-	pr_info("Interface %s up, listening on port %u", wg->ifname,
+	pr_info("Interface up, listening on port %u",
 		wg->incoming_port);
 	list_for_each_entry(peer, &wg->peer_list, peer_list) {
 		wg_packet_send_staged_packets(peer);

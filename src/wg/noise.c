@@ -145,8 +145,7 @@ void wg_noise_keypair_put(struct noise_keypair *keypair)
 {
 	if (!keypair || --keypair->refcount)
 		return;
-	pr_debug("%s: Keypair %llu destroyed for peer %llu",
-		 keypair->entry.peer->device->ifname,
+	pr_debug("Keypair %llu destroyed for peer %llu",
 		 (unsigned long long)keypair->internal_id,
 		 (unsigned long long)keypair->entry.peer->internal_id);
 	index_table_remove(keypair->entry.peer->device->index_table,
@@ -457,7 +456,7 @@ bool wg_noise_handshake_begin_session(struct noise_handshake *handshake,
 	new_keypair->sending.is_valid = new_keypair->receiving.is_valid = true;
 
 	add_new_keypair(keypairs, new_keypair);
-	pr_debug("%s: Keypair %llu created for peer %llu", peer->device->ifname,
+	pr_debug("Keypair %llu created for peer %llu",
 		 (unsigned long long)new_keypair->internal_id,
 		 (unsigned long long)peer->internal_id);
 	/* The keypair answers to the index the handshake announced. */

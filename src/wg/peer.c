@@ -103,7 +103,7 @@ struct wg_peer *wg_peer_create(struct wg_device *wg,
 	peer->pubkey_next = wg->peer_hash[b];
 	wg->peer_hash[b] = peer;
 	wg->num_peers++;
-	pr_debug("%s: Peer %llu created", wg->ifname,
+	pr_debug("Peer %llu created",
 		 (unsigned long long)peer->internal_id);
 	return peer;
 }
@@ -136,7 +136,7 @@ void wg_peer_remove(struct wg_peer *peer)
 	wg_packet_purge_staged_packets(peer);
 	wg_noise_handshake_clear(&peer->handshake);
 	wg_noise_keypairs_clear(&peer->keypairs);
-	pr_debug("%s: Peer %llu destroyed", wg->ifname,
+	pr_debug("Peer %llu destroyed",
 		 (unsigned long long)peer->internal_id);
 	memzero_explicit(peer, sizeof(*peer));
 	free(peer);

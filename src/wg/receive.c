@@ -126,13 +126,13 @@ static void receive_handshake(struct wg_device *wg,
 		}
 		peer = wg_noise_handshake_consume_initiation(m, wg);
 		if (!peer) {
-			pr_debug("%s: Invalid handshake initiation", wg->ifname);
+			pr_debug("Invalid handshake initiation");
 			wg_count_drop(wg, DROP_RX_HANDSHAKE);
 			return;
 		}
 		wg_socket_set_peer_endpoint(peer, &msg->src);
-		pr_debug("%s: Receiving handshake initiation from peer %llu",
-			 wg->ifname, (unsigned long long)peer->internal_id);
+		pr_debug("Receiving handshake initiation from peer %llu",
+		 (unsigned long long)peer->internal_id);
 		wg_packet_send_handshake_response(peer);
 	} else {
 		const struct message_handshake_response *m = (const void *)msg->data;
@@ -145,13 +145,13 @@ static void receive_handshake(struct wg_device *wg,
 		}
 		peer = wg_noise_handshake_consume_response(m, wg);
 		if (!peer) {
-			pr_debug("%s: Invalid handshake response", wg->ifname);
+			pr_debug("Invalid handshake response");
 			wg_count_drop(wg, DROP_RX_HANDSHAKE);
 			return;
 		}
 		wg_socket_set_peer_endpoint(peer, &msg->src);
-		pr_debug("%s: Receiving handshake response from peer %llu",
-			 wg->ifname, (unsigned long long)peer->internal_id);
+		pr_debug("Receiving handshake response from peer %llu",
+		 (unsigned long long)peer->internal_id);
 		if (wg_noise_handshake_begin_session(&peer->handshake,
 						     &peer->keypairs)) {
 			wg_timers_session_derived(peer);
@@ -320,8 +320,8 @@ static void consume_data(struct wg_device *wg, struct pkt *pkt)
 	wg_timers_any_authenticated_packet_traversal(peer);
 	peer->rx_bytes += message_len;
 	if (!pkt->len) {
-		pr_debug("%s: Receiving keepalive packet from peer %llu",
-			 wg->ifname, (unsigned long long)peer->internal_id);
+		pr_debug("Receiving keepalive packet from peer %llu",
+		 (unsigned long long)peer->internal_id);
 		return;
 	}
 	wg_timers_data_received(peer);
@@ -332,8 +332,8 @@ static void consume_data(struct wg_device *wg, struct pkt *pkt)
 	}
 	routed = allowedips_lookup(wg->peer_allowedips, family, src);
 	if (routed != &peer->allowedips) {
-		pr_debug("%s: Packet has unallowed src IP from peer %llu",
-			 wg->ifname, (unsigned long long)peer->internal_id);
+		pr_debug("Packet has unallowed src IP from peer %llu",
+		 (unsigned long long)peer->internal_id);
 		wg_count_drop(wg, DROP_RX_SOURCE_FILTER);
 		return;
 	}

@@ -25,8 +25,8 @@ static void send_handshake_initiation(struct wg_peer *peer)
 				   now))
 		return;
 	peer->last_sent_handshake = now;
-	pr_debug("%s: Sending handshake initiation to peer %llu",
-		 peer->device->ifname, (unsigned long long)peer->internal_id);
+	pr_debug("Sending handshake initiation to peer %llu",
+		 (unsigned long long)peer->internal_id);
 
 	if (wg_noise_handshake_create_initiation(&packet, &peer->handshake)) {
 		wg_cookie_add_mac_to_packet(&packet, sizeof(packet), peer);
@@ -54,8 +54,8 @@ void wg_packet_send_handshake_response(struct wg_peer *peer)
 	struct message_handshake_response packet;
 
 	peer->last_sent_handshake = now_ns();
-	pr_debug("%s: Sending handshake response to peer %llu",
-		 peer->device->ifname, (unsigned long long)peer->internal_id);
+	pr_debug("Sending handshake response to peer %llu",
+		 (unsigned long long)peer->internal_id);
 
 	if (wg_noise_handshake_create_response(&packet, &peer->handshake)) {
 		wg_cookie_add_mac_to_packet(&packet, sizeof(packet), peer);
@@ -216,9 +216,8 @@ void wg_packet_send_keepalive(struct wg_peer *peer)
 {
 	if (!peer->staged_head) {
 		stage_packet(peer, NULL, 0);
-		pr_debug("%s: Sending keepalive packet to peer %llu",
-			 peer->device->ifname,
-			 (unsigned long long)peer->internal_id);
+		pr_debug("Sending keepalive packet to peer %llu",
+		 (unsigned long long)peer->internal_id);
 	}
 	wg_packet_send_staged_packets(peer);
 }

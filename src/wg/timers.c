@@ -32,9 +32,8 @@ static void expired_retransmit_handshake(struct timer *t)
 		container_of(t, struct wg_peer, timer_retransmit_handshake);
 
 	if (peer->timer_handshake_attempts > MAX_TIMER_HANDSHAKES) {
-		pr_debug("%s: Handshake for peer %llu did not complete after %d attempts, giving up",
-			 peer->device->ifname,
-			 (unsigned long long)peer->internal_id,
+		pr_debug("Handshake for peer %llu did not complete after %d attempts, giving up",
+		 (unsigned long long)peer->internal_id,
 			 MAX_TIMER_HANDSHAKES + 2);
 		timer_del(&peer->timer_send_keepalive);
 		/* Without a keypair there is no point holding packets. */
@@ -45,9 +44,8 @@ static void expired_retransmit_handshake(struct timer *t)
 				       seconds_from_now(REJECT_AFTER_TIME * 3));
 	} else {
 		++peer->timer_handshake_attempts;
-		pr_debug("%s: Handshake for peer %llu did not complete after %d seconds, retrying (try %u)",
-			 peer->device->ifname,
-			 (unsigned long long)peer->internal_id, REKEY_TIMEOUT,
+		pr_debug("Handshake for peer %llu did not complete after %d seconds, retrying (try %u)",
+		 (unsigned long long)peer->internal_id, REKEY_TIMEOUT,
 			 peer->timer_handshake_attempts + 1);
 		/* The source address may be the cause of the trouble. */
 		wg_socket_clear_peer_endpoint_src(peer);
@@ -73,8 +71,8 @@ static void expired_new_handshake(struct timer *t)
 	struct wg_peer *peer =
 		container_of(t, struct wg_peer, timer_new_handshake);
 
-	pr_debug("%s: Retrying handshake with peer %llu because we stopped hearing back after %d seconds",
-		 peer->device->ifname, (unsigned long long)peer->internal_id,
+	pr_debug("Retrying handshake with peer %llu because we stopped hearing back after %d seconds",
+		 (unsigned long long)peer->internal_id,
 		 KEEPALIVE_TIMEOUT + REKEY_TIMEOUT);
 	wg_socket_clear_peer_endpoint_src(peer);
 	wg_packet_send_queued_handshake_initiation(peer, false);
@@ -85,8 +83,8 @@ static void expired_zero_key_material(struct timer *t)
 	struct wg_peer *peer =
 		container_of(t, struct wg_peer, timer_zero_key_material);
 
-	pr_debug("%s: Zeroing out all keys for peer %llu, since we haven't received a new one in %d seconds",
-		 peer->device->ifname, (unsigned long long)peer->internal_id,
+	pr_debug("Zeroing out all keys for peer %llu, since we haven't received a new one in %d seconds",
+		 (unsigned long long)peer->internal_id,
 		 REJECT_AFTER_TIME * 3);
 	wg_noise_handshake_clear(&peer->handshake);
 	wg_noise_keypairs_clear(&peer->keypairs);

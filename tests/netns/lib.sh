@@ -1,0 +1,179 @@
+# shellcheck shell=bash
+# Helpers for the network tests: TAP output, bounded waits, namespaces and
+# processes that are cleaned up on exit. Source it first thing in a .t file:
+#   . "$(dirname "$0")/lib.sh"
+# Every namespace, process and interface a test creates is registered here
+# and torn down by the EXIT trap; processes are stopped by the PID we started.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CVPC=${CVPC:-$TOP/build/cvpc}
+TOOLS=${TOOLS:-$TOP/build/tools}
+WG_GO=${WG_GO:-wireguard-go}
+TEST_NAME=$(basename "$0" .t)
+LOGDIR=${LOGDIR:-$(mktemp -d "/tmp/cvpc-$TEST_NAME.XXXXXX")}
+
+_tap_n=0
+_tap_failed=0
+_pids=()
+_netns=()
+_files=()
+
+ok() { # ok <status> <description>: status 0 is a pass
+	local status=$1; shift
+	_tap_n=$((_tap_n + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $_tap_n - $*"
+	else
+		echo "not ok $_tap_n - $*"
+		_tap_failed=$((_tap_failed + 1))
+	fi
+	return 0
+}
+
+check() { # check <description> <command...>: passes when the command does
+	local desc=$1; shift
+	if "$@"; then ok 0 "$desc"; else ok 1 "$desc"; fi
+}
+
+is() { # is <got> <expected> <description>
+	if [ "$1" == "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		echo "#   got:      '$1'"
+		echo "#   expected: '$2'"
+	fi
+}
+
+like() { # like <got> <extended-regex> <description>
+	if [[ $1 =~ $2 ]]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		echo "#   got:      '$1'"
+		echo "#   expected to match: '$2'"
+	fi
+}
+
+diag() { echo "# $*"; }
+
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+}
+
+# wait_for <seconds> <command...>: polls until the command succeeds.
+wait_for() {
+	local deadline=$(( $(date +%s%N) + $1 * 1000000000 ))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+cleanup() {
+	local pid ns f
+	for pid in "${_pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${_pids[@]}"; do
+		wait_gone "$pid" 5 || kill -9 "$pid" 2>/dev/null || true
+	done
+	for ns in "${_netns[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	for f in "${_files[@]}"; do
+		rm -f "$f"
+	done
+	if [ "$_tap_failed" -ne 0 ]; then
+		for f in "$LOGDIR"/*.log; do
+			[ -f "$f" ] || continue
+			echo "# --- $f (last 30 lines)"
+			tail -n 30 "$f" | sed 's/^/#   /'
+		done
+	fi
+}
+trap cleanup EXIT
+
+# wait_gone <pid> <seconds>: true once the process has exited.
+wait_gone() {
+	wait_for "$2" bash -c "! kill -0 $1 2>/dev/null"
+}
+
+track_pid() { _pids+=("$1"); }
+track_file() { _files+=("$1"); }
+
+netns_add() { # netns_add <name>...
+	local ns
+	for ns in "$@"; do
+		ip netns del "$ns" 2>/dev/null || true
+		ip netns add "$ns" || bail "cannot create namespace $ns"
+		_netns+=("$ns")
+		ip -n "$ns" link set lo up
+	done
+}
+
+# veth <ns1> <ns2> <addr1/len> <addr2/len> [<v6addr1/len> <v6addr2/len>]
+veth() {
+	local a=$1 b=$2
+	ip link add "v-$a" netns "$a" type veth peer name "v-$b" netns "$b" ||
+		bail "cannot create veth $a-$b"
+	ip -n "$a" addr add "$3" dev "v-$a"
+	ip -n "$b" addr add "$4" dev "v-$b"
+	if [ -n "${5:-}" ]; then
+		ip -n "$a" addr add "$5" dev "v-$a" nodad
+		ip -n "$b" addr add "$6" dev "v-$b" nodad
+	fi
+	ip -n "$a" link set "v-$a" up
+	ip -n "$b" link set "v-$b" up
+}
+
+sock_of() { echo "/var/run/wireguard/$1.sock"; }
+
+# start_cvpc <ns> <ifname>: cvpc wg in the foreground, logging at debug.
+start_cvpc() {
+	local ns=$1 ifname=$2
+	ip netns exec "$ns" env LOG_LEVEL=debug "$CVPC" wg -f "$ifname" \
+		>"$LOGDIR/$ifname.log" 2>&1 &
+	track_pid $!
+	track_file "$(sock_of "$ifname")"
+	wait_for 10 test -S "$(sock_of "$ifname")" ||
+		bail "cvpc wg $ifname did not create its socket"
+}
+
+# start_wggo <ns> <ifname>: Debian's wireguard-go, the interop peer.
+start_wggo() {
+	local ns=$1 ifname=$2
+	ip netns exec "$ns" env LOG_LEVEL=debug "$WG_GO" -f "$ifname" \
+		>"$LOGDIR/$ifname.log" 2>&1 &
+	track_pid $!
+	track_file "$(sock_of "$ifname")"
+	wait_for 10 test -S "$(sock_of "$ifname")" ||
+		bail "wireguard-go $ifname did not create its socket"
+}
+
+# uapi <ifname> <request>: raw request over the UAPI socket, prints the reply.
+uapi() {
+	printf '%b' "$2" | ncat -U "$(sock_of "$1")" 2>/dev/null
+}
+
+# stat_of <ifname> <counter>: one value from the cvpc "stats=1" extension.
+stat_of() {
+	uapi "$1" 'stats=1\n\n' | sed -n "s/^$2=//p"
+}
+
+# latest_handshake <ns> <ifname> <pubkey>: unix time, 0 if none.
+latest_handshake() {
+	ip netns exec "$1" wg show "$2" latest-handshakes | awk -v k="$3" '$1 == k { print $2 }'
+}
+
+handshake_done() { [ "$(latest_handshake "$@")" != "" ] && [ "$(latest_handshake "$@")" != 0 ]; }
+
+genkey() { wg genkey; }
+pubkey() { echo "$1" | wg pubkey; }
