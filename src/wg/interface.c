@@ -93,11 +93,18 @@ static void tun_readable(struct loop_fd *lfd, uint32_t events)
 		container_of(lfd, struct wg_interface, tun_lfd);
 	struct wg_device *wg = iface->wg;
 
-	(void)events;
 	for (int round = 0; round < TX_ROUNDS; round++) {
 		int n = tun_read_batch(iface->tun, &wg->tx_batch);
+		char name[IF_NAMESIZE];
 
-		if (n == -EBADFD || n == -EIO || n == -ENXIO) {
+		/* A deleted TUN reports EPOLLERR and reads fail with EBADFD. */
+		if (n < 0 && n != -EAGAIN && n != -EINTR &&
+		    tun_get_name(iface->tun, name) < 0) {
+			interface_gone(iface, "TUN device was deleted");
+			return;
+		}
+		if (n == 0 && (events & (EPOLLERR | EPOLLHUP)) &&
+		    tun_get_name(iface->tun, name) < 0) {
 			interface_gone(iface, "TUN device was deleted");
 			return;
 		}

@@ -115,43 +115,34 @@ static void receive_handshake(struct wg_device *wg,
 		return;
 	}
 
-	if (type == MESSAGE_HANDSHAKE_INITIATION) {
-		const struct message_handshake_initiation *m = (const void *)msg->data;
+	if (needs_cookie) {
+		/* Initiations and responses both carry it right after the type. */
+		uint32_t sender_index;
 
-		if (needs_cookie) {
-			wg_packet_send_handshake_cookie(wg, msg->data, msg->len,
-							le32toh(m->sender_index),
-							&msg->src);
-			return;
-		}
-		peer = wg_noise_handshake_consume_initiation(m, wg);
-		if (!peer) {
-			pr_debug("Invalid handshake initiation");
-			wg_count_drop(wg, DROP_RX_HANDSHAKE);
-			return;
-		}
-		wg_socket_set_peer_endpoint(peer, &msg->src);
+		memcpy(&sender_index, msg->data + sizeof(struct message_header),
+		       sizeof(sender_index));
+		wg_packet_send_handshake_cookie(wg, msg->data, msg->len,
+						le32toh(sender_index), &msg->src);
+		return;
+	}
+	if (type == MESSAGE_HANDSHAKE_INITIATION)
+		peer = wg_noise_handshake_consume_initiation((const void *)msg->data, wg);
+	else
+		peer = wg_noise_handshake_consume_response((const void *)msg->data, wg);
+	if (!peer) {
+		pr_debug("Invalid handshake %s",
+			 type == MESSAGE_HANDSHAKE_INITIATION ? "initiation" : "response");
+		wg_count_drop(wg, DROP_RX_HANDSHAKE);
+		return;
+	}
+	wg_socket_set_peer_endpoint(peer, &msg->src);
+	if (type == MESSAGE_HANDSHAKE_INITIATION) {
 		pr_debug("Receiving handshake initiation from peer %llu",
-		 (unsigned long long)peer->internal_id);
+			 (unsigned long long)peer->internal_id);
 		wg_packet_send_handshake_response(peer);
 	} else {
-		const struct message_handshake_response *m = (const void *)msg->data;
-
-		if (needs_cookie) {
-			wg_packet_send_handshake_cookie(wg, msg->data, msg->len,
-							le32toh(m->sender_index),
-							&msg->src);
-			return;
-		}
-		peer = wg_noise_handshake_consume_response(m, wg);
-		if (!peer) {
-			pr_debug("Invalid handshake response");
-			wg_count_drop(wg, DROP_RX_HANDSHAKE);
-			return;
-		}
-		wg_socket_set_peer_endpoint(peer, &msg->src);
 		pr_debug("Receiving handshake response from peer %llu",
-		 (unsigned long long)peer->internal_id);
+			 (unsigned long long)peer->internal_id);
 		if (wg_noise_handshake_begin_session(&peer->handshake,
 						     &peer->keypairs)) {
 			wg_timers_session_derived(peer);
@@ -185,7 +176,7 @@ void wg_packet_handshake_receive_work(struct loop_work *work)
 		work_queue(wg->loop, work);
 }
 
-/* Stage one: find the keypair a data message names; -1 to drop it. */
+/* Stage one: find the keypair a data message names, or count a drop. */
 static void assign_data(struct wg_device *wg, struct pkt *pkt)
 {
 	const struct message_data *m = (const void *)pkt->data;

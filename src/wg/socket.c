@@ -254,8 +254,11 @@ static int send_one(int fd, const union sockaddr_inet *dst, const void *buf,
 			return 0;
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN && wait_writable(fd))
-			continue;
+		/*
+		 * Single messages (handshakes, cookies, keepalives) are
+		 * dropped rather than stall the loop: under a flood the send
+		 * buffer is full exactly when we must stay responsive.
+		 */
 		return -errno;
 	}
 }
