@@ -82,16 +82,19 @@ asan-unit:
 
 # libFuzzer targets are built with clang into build-fuzz/ and linked with
 # the whole library compiled the same way.
+# Every UBSan report is fatal, so libFuzzer stops and saves the input.
+FUZZ_OPTFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(CLANG) \
-		OPTFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
-		build-fuzz/libcvpc.a
-	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(CLANG) fuzz-bins
+		OPTFLAGS="$(FUZZ_OPTFLAGS)" build-fuzz/libcvpc.a
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(CLANG) \
+		OPTFLAGS="$(FUZZ_OPTFLAGS)" fuzz-bins
 
 fuzz-bins: $(FUZZ_BIN)
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libcvpc.a
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 -O1 -g $(WARNFLAGS) -fsanitize=fuzzer,address,undefined \
+	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 -O1 -g $(WARNFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $< build-fuzz/libcvpc.a $(LIBS)
 
 fuzz-run: fuzz
@@ -101,7 +104,8 @@ fuzz-run: fuzz
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			build-fuzz/corpus/$$name tests/fuzz/corpus/$$name 2>build-fuzz/$$name.log \
 			|| { tail -50 build-fuzz/$$name.log; exit 1; }; \
-		grep -E '^(stat::number_of_executed_units|Done)' build-fuzz/$$name.log; \
+		grep -E '^(stat::number_of_executed_units|#[0-9]+[[:space:]]+DONE|Done)' \
+			build-fuzz/$$name.log; \
 	done
 
 # The whole suite, as the README and CI run it.

@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/container.h"
 #include "base/loop.h"
 #include "base/netlink.h"
+
+#ifndef NETLINK_LISTEN_ALL_NSID
+#define NETLINK_LISTEN_ALL_NSID 8
+#endif
+
+/* The namespace id messages from our own namespace carry: none. */
+enum { OWN_NSID = NETNSA_NSID_NOT_ASSIGNED };
 
 struct link_monitor {
 	struct loop *loop;
@@ -20,45 +27,35 @@ struct link_monitor {
 	link_event_fn fn;
 	void *arg;
 	struct link_state state;
-	bool known; /* state.ifindex is valid */
+	int32_t nsid;     /* where the interface lives, as we name it */
+	int32_t msg_nsid; /* where the message being parsed comes from */
+	bool known;       /* state.ifindex is valid */
 };
-
-/* Opens the socket inside netns_fd and returns to our own namespace. */
-static struct mnl_socket *open_in_netns(int netns_fd)
-{
-	struct mnl_socket *nl;
-	int self, saved_errno;
-
-	if (netns_fd < 0)
-		return mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return NULL;
-	if (setns(netns_fd, CLONE_NEWNET) < 0) {
-		saved_errno = errno;
-		close(self);
-		errno = saved_errno;
-		return NULL;
-	}
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	saved_errno = errno;
-	/* Every later socket must be created where we started. */
-	if (setns(self, CLONE_NEWNET) < 0)
-		abort();
-	close(self);
-	errno = saved_errno;
-	return nl;
-}
 
 static int attr_cb(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(attr);
 
 	if (mnl_attr_type_valid(attr, IFLA_MAX) < 0)
 		return MNL_CB_OK;
-	tb[type] = attr;
+	tb[mnl_attr_get_type(attr)] = attr;
 	return MNL_CB_OK;
+}
+
+static bool is_ours(struct link_monitor *mon, const struct ifinfomsg *ifi,
+		    const struct nlattr **tb)
+{
+	int32_t nsid = mon->msg_nsid;
+
+	/* A reply to a query aimed at another namespace says which. */
+	if (tb[IFLA_TARGET_NETNSID])
+		nsid = (int32_t)mnl_attr_get_u32(tb[IFLA_TARGET_NETNSID]);
+	if (nsid != mon->nsid)
+		return false;
+	if (mon->known)
+		return (unsigned int)ifi->ifi_index == mon->state.ifindex;
+	return tb[IFLA_IFNAME] &&
+	       !strcmp(mnl_attr_get_str(tb[IFLA_IFNAME]), mon->state.name);
 }
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
@@ -71,13 +68,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(*ifi), attr_cb, tb);
-	if (mon->known) {
-		if ((unsigned int)ifi->ifi_index != mon->state.ifindex)
-			return MNL_CB_OK;
-	} else if (!tb[IFLA_IFNAME] ||
-		   strcmp(mnl_attr_get_str(tb[IFLA_IFNAME]), mon->state.name)) {
+	if (!is_ours(mon, ifi, tb))
 		return MNL_CB_OK;
-	}
 	st.ifindex = (unsigned int)ifi->ifi_index;
 	st.up = ifi->ifi_flags & IFF_UP;
 	if (tb[IFLA_MTU])
@@ -94,6 +86,31 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* One datagram of messages, with the id of the namespace they come from. */
+static ssize_t recv_tagged(struct link_monitor *mon, char *buf, size_t len)
+{
+	char control[CMSG_SPACE(sizeof(int32_t))];
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	n = recvmsg(mnl_socket_get_fd(mon->nl), &msg, MSG_DONTWAIT);
+	mon->msg_nsid = OWN_NSID;
+	for (cmsg = CMSG_FIRSTHDR(&msg); n > 0 && cmsg;
+	     cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level == SOL_NETLINK &&
+		    cmsg->cmsg_type == NETLINK_LISTEN_ALL_NSID)
+			memcpy(&mon->msg_nsid, CMSG_DATA(cmsg), sizeof(int32_t));
+	}
+	return n;
+}
+
 static void readable(struct loop_fd *lfd, uint32_t events)
 {
 	struct link_monitor *mon = container_of(lfd, struct link_monitor, lfd);
@@ -101,8 +118,7 @@ static void readable(struct loop_fd *lfd, uint32_t events)
 	ssize_t n;
 
 	(void)events;
-	while ((n = mnl_socket_recvfrom(mon->nl, buf, sizeof(buf))) > 0) {
-		/* The callback may close the monitor; stop reading then. */
+	while ((n = recv_tagged(mon, buf, sizeof(buf))) > 0) {
 		if (mnl_cb_run(buf, (size_t)n, 0, 0, link_cb, mon) <= MNL_CB_STOP)
 			break;
 	}
@@ -120,29 +136,120 @@ static int request_link(struct link_monitor *mon)
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, mon->state.name);
+	if (mon->nsid != OWN_NSID)
+		mnl_attr_put_u32(nlh, IFLA_TARGET_NETNSID, (uint32_t)mon->nsid);
 	if (mnl_socket_sendto(mon->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	return 0;
 }
 
-int link_monitor_open(struct loop *loop, int netns_fd, const char *ifname,
-		      link_event_fn fn, void *arg, struct link_monitor **out)
+static int nsid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct rtgenmsg)) {
+		if (mnl_attr_get_type(attr) == NETNSA_NSID)
+			*(int32_t *)data = (int32_t)mnl_attr_get_u32(attr);
+	}
+	return MNL_CB_OK;
+}
+
+/* RTM_GETNSID or RTM_NEWNSID (assign any free id) for netns_fd. */
+static int nsid_request(struct mnl_socket *nl, uint16_t type, int netns_fd,
+			int32_t *nsid)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *rt;
+	unsigned int seq = (unsigned int)time(NULL);
+	ssize_t n;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+	rt->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)netns_fd);
+	if (type == RTM_NEWNSID)
+		mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)NETNSA_NSID_NOT_ASSIGNED);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		n = mnl_cb_run(buf, (size_t)n, seq, 0, nsid_cb, nsid);
+		if (n < 0)
+			return -errno;
+		if (n == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+/* Our name for the namespace netns_fd, giving it one if it has none. */
+static int namespace_id(int netns_fd, int32_t *nsid)
+{
+	struct stat theirs, ours;
+	struct mnl_socket *nl;
+	int ret;
+
+	if (fstat(netns_fd, &theirs) < 0 || stat("/proc/self/ns/net", &ours) < 0)
+		return -errno;
+	*nsid = OWN_NSID;
+	if (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
+		return 0;
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl)
+		return -errno;
+	ret = nsid_request(nl, RTM_GETNSID, netns_fd, nsid);
+	if (!ret && *nsid == OWN_NSID) {
+		ret = nsid_request(nl, RTM_NEWNSID, netns_fd, nsid);
+		if (!ret || ret == -EEXIST)
+			ret = nsid_request(nl, RTM_GETNSID, netns_fd, nsid);
+	}
+	mnl_socket_close(nl);
+	if (!ret && *nsid == OWN_NSID)
+		ret = -ENOENT;
+	return ret;
+}
+
+int link_monitor_follow(struct link_monitor *mon, int netns_fd,
+			const char *ifname)
+{
+	int32_t nsid;
+	int ret = namespace_id(netns_fd, &nsid);
+
+	if (ret < 0)
+		return ret;
+	mon->nsid = nsid;
+	mon->known = false;
+	memset(mon->state.name, 0, sizeof(mon->state.name));
+	strncpy(mon->state.name, ifname, sizeof(mon->state.name) - 1);
+	return request_link(mon);
+}
+
+int link_monitor_open(struct loop *loop, const char *ifname, link_event_fn fn,
+		      void *arg, struct link_monitor **out)
 {
 	struct link_monitor *mon = calloc(1, sizeof(*mon));
-	int ret;
+	int one = 1, ret;
 
 	if (!mon)
 		return -ENOMEM;
 	mon->loop = loop;
 	mon->fn = fn;
 	mon->arg = arg;
+	mon->nsid = OWN_NSID;
 	strncpy(mon->state.name, ifname, sizeof(mon->state.name) - 1);
-	mon->nl = open_in_netns(netns_fd);
+	mon->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!mon->nl) {
 		ret = -errno;
 		goto err_free;
 	}
-	if (mnl_socket_bind(mon->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+	/* Without it we would lose the interface once it moves elsewhere. */
+	if (mnl_socket_setsockopt(mon->nl, NETLINK_LISTEN_ALL_NSID, &one,
+				  sizeof(one)) < 0 ||
+	    mnl_socket_bind(mon->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
 		ret = -errno;
 		goto err_close;
 	}

@@ -76,7 +76,8 @@ static bool absorb(EVP_CIPHER_CTX *ctx, uint8_t *dst, const uint8_t *src,
 	if (len && (EVP_CipherUpdate(ctx, dst, &out_len, src, (int)len) != 1 ||
 		    out_len != (int)len))
 		return false;
-	return EVP_CipherFinal_ex(ctx, dst + len, &out_len) == 1;
+	/* dst is NULL for an empty text: NULL + 0 is undefined in C. */
+	return EVP_CipherFinal_ex(ctx, len ? dst + len : dst, &out_len) == 1;
 }
 
 bool chacha20poly1305_seal(uint8_t *dst, const uint8_t *src, size_t src_len,

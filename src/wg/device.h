@@ -58,7 +58,9 @@ struct wg_stats {
 struct handshake_msg {
 	union sockaddr_inet src;
 	uint16_t len;
-	uint8_t data[sizeof(struct message_handshake_initiation)];
+	/* The handlers read it through the message structs: align it so. */
+	uint8_t data[sizeof(struct message_handshake_initiation)]
+		__attribute__((aligned(__alignof__(struct message_handshake_initiation))));
 };
 
 struct handshake_queue {

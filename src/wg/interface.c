@@ -44,10 +44,7 @@ static void link_event(void *arg, const struct link_state *st)
 	struct wg_interface *iface = arg;
 
 	if (st->gone) {
-		/*
-		 * Deleted or moved to another namespace: the monitor cannot
-		 * be replaced from inside its own callback.
-		 */
+		/* Deleted or moved: sort it out outside the callback. */
 		work_queue(iface->loop, &iface->relink_work);
 		return;
 	}
@@ -66,8 +63,6 @@ static void relink(struct loop_work *w)
 	char name[IF_NAMESIZE];
 	int netns, ret;
 
-	link_monitor_close(iface->link);
-	iface->link = NULL;
 	if (tun_get_name(iface->tun, name) < 0) {
 		interface_gone(iface, "TUN device was deleted");
 		return;
@@ -77,8 +72,7 @@ static void relink(struct loop_work *w)
 		interface_gone(iface, "cannot follow the TUN device to its namespace");
 		return;
 	}
-	ret = link_monitor_open(iface->loop, netns, name, link_event, iface,
-				&iface->link);
+	ret = link_monitor_follow(iface->link, netns, name);
 	close(netns);
 	if (ret < 0) {
 		interface_gone(iface, "cannot watch the TUN device");
@@ -153,7 +147,7 @@ int wg_interface_create(struct loop *loop, const char *name,
 		snprintf(err, err_len, "cannot poll TUN: %s", strerror(-ret));
 		goto err_device;
 	}
-	ret = link_monitor_open(loop, -1, name, link_event, iface, &iface->link);
+	ret = link_monitor_open(loop, name, link_event, iface, &iface->link);
 	if (ret < 0) {
 		snprintf(err, err_len, "cannot watch link %s: %s", name,
 			 strerror(-ret));

@@ -195,7 +195,9 @@ static void stage_packet(struct wg_peer *peer, const uint8_t *data,
 	}
 	sp->next = NULL;
 	sp->len = len;
-	memcpy(sp->head + PKT_HEADROOM, data, len);
+	/* A keepalive has no data, and memcpy from NULL is undefined. */
+	if (len)
+		memcpy(sp->head + PKT_HEADROOM, data, len);
 	*peer->staged_tail = sp;
 	peer->staged_tail = &sp->next;
 	peer->staged_len++;
