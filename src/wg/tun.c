@@ -59,8 +59,12 @@ int tun_create(const char *name, uint32_t mtu, struct tun **out, char *err,
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(tun->fd, TUNSETIFF, &ifr) < 0) {
 		ret = -errno;
-		snprintf(err, err_len, "cannot create TUN device `%s': %s",
-			 name, strerror(-ret));
+		if (ret == -EBUSY)
+			snprintf(err, err_len, "interface `%s' already exists and is in use",
+				 name);
+		else
+			snprintf(err, err_len, "cannot create TUN device `%s': %s",
+				 name, strerror(-ret));
 		goto err_close;
 	}
 	ret = set_mtu(ifr.ifr_name, mtu);

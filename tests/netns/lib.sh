@@ -101,9 +101,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# alive <pid>: the process exists and is not a zombie waiting to be reaped.
+alive() {
+	local state
+	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
 # wait_gone <pid> <seconds>: true once the process has exited.
 wait_gone() {
-	wait_for "$2" bash -c "! kill -0 $1 2>/dev/null"
+	local deadline=$(( $(date +%s%N) + $2 * 1000000000 ))
+	while alive "$1"; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
 }
 
 track_pid() { _pids+=("$1"); }
