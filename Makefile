@@ -54,10 +54,13 @@ $(BUILD)/cvpc: $(BUILD)/src/main.o $(BUILD)/libcvpc.a
 $(BUILD)/cvpc-wg: $(BUILD)/cvpc
 	$(Q)ln -sf cvpc $@
 
+# A test's own link flags, if any, go in LDFLAGS_<test name>.
+LDFLAGS_test_timers := -Wl,--wrap=now_ns -Wl,--wrap=clock_gettime
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcvpc.a
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcvpc.a $(LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDFLAGS_$*) -o $@ $< $(BUILD)/libcvpc.a $(LIBS) $(TEST_LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libcvpc.a
 	$(call msg,LD,$@)

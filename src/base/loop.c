@@ -237,21 +237,25 @@ static int next_timeout_ms(struct loop *loop, uint64_t now)
 	return delta > 60000 ? 60000 : (int)delta;
 }
 
-static void run_timers(struct loop *loop)
+static int run_timers(struct loop *loop)
 {
 	uint64_t now = now_ns();
+	int ran = 0;
 
 	while (loop->heap_len && loop->heap[0]->expires <= now) {
 		struct timer *t = loop->heap[0];
 
 		timer_del(t);
 		t->fn(t);
+		ran++;
 	}
+	return ran;
 }
 
-static void run_work(struct loop *loop)
+static int run_work(struct loop *loop)
 {
 	size_t n = 0;
+	int ran = 0;
 
 	/*
 	 * Pop at most the number of items queued when we started, so an item
@@ -268,32 +272,45 @@ static void run_work(struct loop *loop)
 		w->next = NULL;
 		w->queued = false;
 		w->fn(w);
+		ran++;
 	}
+	return ran;
+}
+
+int loop_run_once(struct loop *loop, int timeout_ms)
+{
+	int n, ran, deadline = next_timeout_ms(loop, now_ns());
+
+	if (timeout_ms < 0 || (deadline >= 0 && deadline < timeout_ms))
+		timeout_ms = deadline;
+	n = epoll_wait(loop->epfd, loop->events, MAX_EVENTS, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	ran = 0;
+	loop->nevents = n;
+	for (loop->cur = 0; loop->cur < loop->nevents; loop->cur++) {
+		struct epoll_event *ev = &loop->events[loop->cur];
+		struct loop_fd *lfd = ev->data.ptr;
+
+		if (lfd) {
+			lfd->cb(lfd, ev->events);
+			ran++;
+		}
+	}
+	loop->nevents = loop->cur = 0;
+	ran += run_timers(loop);
+	ran += run_work(loop);
+	return ran;
 }
 
 int loop_run(struct loop *loop)
 {
 	loop->stop = false;
 	while (!loop->stop) {
-		int n = epoll_wait(loop->epfd, loop->events, MAX_EVENTS,
-				   next_timeout_ms(loop, now_ns()));
+		int ret = loop_run_once(loop, -1);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		loop->nevents = n;
-		for (loop->cur = 0; loop->cur < loop->nevents; loop->cur++) {
-			struct epoll_event *ev = &loop->events[loop->cur];
-			struct loop_fd *lfd = ev->data.ptr;
-
-			if (lfd)
-				lfd->cb(lfd, ev->events);
-		}
-		loop->nevents = loop->cur = 0;
-		run_timers(loop);
-		run_work(loop);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }

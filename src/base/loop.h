@@ -49,6 +49,15 @@ void loop_free(struct loop *loop);
 
 /* Runs until loop_stop; returns 0, or -errno if epoll fails. */
 int loop_run(struct loop *loop);
+/*
+ * One iteration of loop_run: waits for descriptors at most timeout_ms
+ * (-1: until the next timer; never past a due timer or queued work),
+ * dispatches them, then the timers due by now_ns(), then queued work.
+ * For tests that drive the clock themselves and for embedding the loop
+ * in another one. Returns how many callbacks ran, or -errno if epoll
+ * fails (an interrupted wait counts as an iteration where none ran).
+ */
+int loop_run_once(struct loop *loop, int timeout_ms);
 void loop_stop(struct loop *loop);
 
 /* Registers lfd->fd for events (EPOLLIN, EPOLLOUT...). Returns -errno. */

@@ -136,6 +136,13 @@ static void receive_handshake(struct wg_device *wg,
 		return;
 	}
 	wg_socket_set_peer_endpoint(peer, &msg->src);
+	/*
+	 * Before anything is sent in reply: sending is synchronous here, and
+	 * data released by this response must still arm the new-handshake
+	 * timer that "received" would otherwise cancel at once.
+	 */
+	wg_timers_any_authenticated_packet_received(peer);
+	wg_timers_any_authenticated_packet_traversal(peer);
 	if (type == MESSAGE_HANDSHAKE_INITIATION) {
 		pr_debug("Receiving handshake initiation from peer %llu",
 			 (unsigned long long)peer->internal_id);
@@ -155,8 +162,6 @@ static void receive_handshake(struct wg_device *wg,
 		}
 	}
 	peer->rx_bytes += msg->len;
-	wg_timers_any_authenticated_packet_received(peer);
-	wg_timers_any_authenticated_packet_traversal(peer);
 }
 
 void wg_packet_handshake_receive_work(struct loop_work *work)
@@ -302,13 +307,14 @@ static void consume_data(struct wg_device *wg, struct pkt *pkt)
 		return;
 	}
 	wg_socket_set_peer_endpoint(peer, &pkt->addr);
+	/* First, as in receive_handshake: the staged data sent below counts. */
+	wg_timers_any_authenticated_packet_received(peer);
+	wg_timers_any_authenticated_packet_traversal(peer);
 	if (wg_noise_received_with_keypair(&peer->keypairs, pkt->keypair)) {
 		wg_timers_handshake_complete(peer);
 		wg_packet_send_staged_packets(peer);
 	}
 	keep_key_fresh(peer);
-	wg_timers_any_authenticated_packet_received(peer);
-	wg_timers_any_authenticated_packet_traversal(peer);
 	peer->rx_bytes += message_len;
 	if (!pkt->len) {
 		pr_debug("Receiving keepalive packet from peer %llu",

@@ -52,8 +52,8 @@ check "A pings B (IPv6 outside)" ip netns exec "$A" ping -q -c 2 -W 2 -i 0.2 10.
 is "$(ip netns exec "$A" wg show "$WA" endpoints)" "$pb	[fd03::2]:51032" "A's endpoint for B"
 is "$(ip netns exec "$B" wg show "$WB" endpoints)" "$pa	[fd03::1]:51031" "B's endpoint for A"
 
-read -r a_rx0 a_tx0 < <(counters "$A" "$WA")
-read -r b_rx0 b_tx0 < <(counters "$B" "$WB")
+read -r _ a_tx0 < <(counters "$A" "$WA")
+read -r b_rx0 _ < <(counters "$B" "$WB")
 check "256 MiB A -> B over IPv4 inside" transfer "$A" "$B" 10.3.0.2 5031 ab
 is "$(cat "$LOGDIR/ab.rx.len")" "$BYTES" "B received every byte"
 is "$(cat "$LOGDIR/ab.rx.sha")" "$(cat "$LOGDIR/ab.tx.sha")" "A -> B sha256 matches"
