@@ -3,7 +3,9 @@
  * libFuzzer target for everything the UDP socket hands the device: the
  * four message types through wg_packet_receive_batch() and the handshake
  * queue's work item, on a real device (A) with a real peer (B) and a live
- * session between them.
+ * session between them. No device has sockets or a TUN: what A sends
+ * fails with ENETDOWN and is counted. Each datagram sits in a heap block
+ * of its exact size, so ASan catches any read past its end.
  *
  * Random bytes rarely get past mac1 and never past an AEAD, so an input
  * is a small program rather than one datagram. The first byte holds
@@ -11,7 +13,7 @@
  * (OP_*) and modifiers above (MOD_*):
  *
  *   OP_RAW     u16 length, then that many bytes: a datagram as is
- *   OP_INIT    B's genuine handshake initiation to A
+ *   OP_INIT    B's (or, under FLAG_STRANGER, C's) genuine initiation to A
  *   OP_RESP    A initiates (by hand), B answers: B's genuine response
  *   OP_COOKIE  a genuine cookie reply to the last mac1 A sent
  *   OP_DATA    selector, u16 length, inner bytes: B encrypts them
@@ -25,17 +27,18 @@
  * cookie, recomputed as B would), MOD_FRESH (A forgets the last
  * initiation's timestamp and time, as if it were long ago, so a
  * genuine initiation is not a replay or a flood), MOD_REPEAT (the
- * datagram is queued up to 256 times: enough to fill the handshake
- * queue under FLAG_HOLD).
+ * datagram is queued up to 256 times: cookie replies repeated under
+ * FLAG_HOLD fill the handshake queue; initiations and responses are
+ * capped, see MAX_HANDSHAKES).
  *
  * Every input starts from the same state, so a crash reproduces from its
  * input alone: both devices are reconfigured (replace_peers) and B
  * handshakes with A. That costs a dozen X25519 operations, so it is
  * skipped when the previous input left every bit of protocol state the
  * receive path can reach (both peers, their keypairs, both cookie
- * checkers) as it found it, and the session is younger than
- * SESSION_MAX_AGE; most inputs die at mac1 or at the AEAD and change
- * nothing.
+ * checkers) as it found it, B's own bookkeeping put back, and the
+ * session is younger than SESSION_MAX_AGE: inputs that die at mac1, at
+ * an index or at the AEAD cost no handshake.
  *
  * What is left nondeterministic: indices, ephemerals and cookie secrets
  * are random (their values never select a path, since MOD_INDEX picks
@@ -78,6 +81,7 @@ enum flags {
 	FLAG_CONFIRMED = 1U << 3,  /* A's session already confirmed by data */
 	FLAG_PSK = 1U << 4,        /* the peers share a preshared key */
 	FLAG_ENDPOINT = 1U << 5,   /* A knows B's endpoint: sends are tried */
+	FLAG_STRANGER = 1U << 6,   /* OP_INIT comes from C, whom A does not know */
 };
 
 enum op_kind {
@@ -126,7 +130,10 @@ enum limits_fuzz {
 	 */
 	MAX_HANDSHAKES = 64,
 	MAX_GENERATED = 16,
-	MAX_DATAGRAM = MESSAGE_MINIMUM_LENGTH + MAX_INNER + PKT_TAILROOM + MAX_RAW,
+	/* A raw datagram, or a data message around MAX_INNER bytes. */
+	MAX_DATAGRAM = MAX_RAW > PKT_HEADROOM + MAX_INNER + PKT_TAILROOM ?
+			       MAX_RAW :
+			       PKT_HEADROOM + MAX_INNER + PKT_TAILROOM,
 };
 
 static const uint8_t private_a[WG_KEY_LEN] = {
@@ -138,6 +145,11 @@ static const uint8_t private_b[WG_KEY_LEN] = {
 	0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87, 0x98, 0xa9, 0xba,
 	0xcb, 0xdc, 0xed, 0xfe, 0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69,
 	0x78, 0x87, 0x96, 0xa5, 0xb4, 0xc3, 0xd2, 0xe1, 0xf0, 0x4f,
+};
+static const uint8_t private_c[WG_KEY_LEN] = {
+	0x20, 0x31, 0x42, 0x53, 0x64, 0x75, 0x86, 0x97, 0xa8, 0xb9, 0xca,
+	0xdb, 0xec, 0xfd, 0x0e, 0x1f, 0x2e, 0x3d, 0x4c, 0x5b, 0x6a, 0x79,
+	0x88, 0x97, 0xa6, 0xb5, 0xc4, 0xd3, 0xe2, 0xf1, 0x00, 0x5f,
 };
 static const uint8_t psk[WG_KEY_LEN] = {
 	0x50, 0x53, 0x4b, 0x20, 0x66, 0x6f, 0x72, 0x20, 0x66, 0x75, 0x7a,
@@ -153,8 +165,10 @@ static const uint8_t allowed_ip6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0,
 static struct loop *loop;
 static struct wg_device *wg;   /* A: the device under test */
 static struct wg_device *wg_b; /* B: only ever driven by hand */
+static struct wg_device *wg_c; /* C: knows A, unknown to A */
 static struct wg_peer *peer_a; /* A's view of B */
 static struct wg_peer *peer_b; /* B's view of A */
+static struct wg_peer *peer_c; /* C's view of A */
 static uint8_t public_a[WG_KEY_LEN], public_b[WG_KEY_LEN];
 static union sockaddr_inet sources[4];
 static unsigned int source;
@@ -275,7 +289,7 @@ static void configure(struct wg_device *dev, const uint8_t private_key[WG_KEY_LE
 		die("cannot configure a device");
 }
 
-/* A forgets B's last initiation, as if it had come long ago. */
+/* The last initiation consumed is forgotten, as if it came long ago. */
 static void forget_initiation(struct noise_handshake *hs)
 {
 	hs->last_initiation_consumption = 0;
@@ -429,8 +443,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    !x25519_public(public_b, private_b))
 		die("cannot derive public keys");
 	if (loop_new(&loop) < 0 || wg_device_new(loop, "fuzz0", &wg) < 0 ||
-	    wg_device_new(loop, "fuzz1", &wg_b) < 0)
+	    wg_device_new(loop, "fuzz1", &wg_b) < 0 ||
+	    wg_device_new(loop, "fuzz2", &wg_c) < 0)
 		die("cannot create the devices");
+	/* Nothing C does reaches A's state, so C is set up once. */
+	configure(wg_c, private_c, public_a, false, true);
+	peer_c = wg_peer_lookup(wg_c, public_a);
+	if (!peer_c)
+		die("C has no peer");
 	return 0;
 }
 
@@ -595,10 +615,11 @@ static void emit(struct input *in, unsigned int mods, uint8_t *msg, size_t len)
 static void op_init(uint8_t *msg, size_t *len)
 {
 	struct message_handshake_initiation *m = (void *)msg;
+	struct wg_peer *from = (flags & FLAG_STRANGER) ? peer_c : peer_b;
 
-	if (!wg_noise_handshake_create_initiation(m, &peer_b->handshake))
+	if (!wg_noise_handshake_create_initiation(m, &from->handshake))
 		return;
-	wg_cookie_add_mac_to_packet(m, sizeof(*m), peer_b);
+	wg_cookie_add_mac_to_packet(m, sizeof(*m), from);
 	*len = sizeof(*m);
 }
 
