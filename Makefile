@@ -35,7 +35,7 @@ Q := @
 msg = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all unit netns asan asan-unit fuzz fuzz-run test demo bench install clean
+.PHONY: all unit netns netns-asan asan asan-unit fuzz fuzz-run test demo bench install clean
 all: $(BUILD)/cvpc $(BUILD)/cvpc-wg
 
 $(BUILD)/%.o: %.c
@@ -79,6 +79,18 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all
 
+# The network tests again, against the sanitized binary; any report it
+# writes (memory error, UB, leak at exit) fails the run.
+netns-asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" all $(TOOL_BIN:$(BUILD)/%=build-asan/%)
+	$(Q)rm -rf build-asan/reports && mkdir -p build-asan/reports
+	$(Q)ASAN_OPTIONS=detect_leaks=1:log_path=$(abspath build-asan/reports/asan) \
+		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(abspath build-asan/reports/ubsan) \
+		CVPC=$(abspath build-asan/cvpc) TOOLS=$(abspath build-asan/tools) prove tests/netns/*.t
+	$(Q)if ls build-asan/reports/* >/dev/null 2>&1; then \
+		cat build-asan/reports/*; echo "sanitizer reports above"; exit 1; fi
+
 asan-unit:
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(MAKE) --no-print-directory BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" unit
@@ -116,6 +128,7 @@ test: all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory netns
 	$(Q)$(MAKE) --no-print-directory asan-unit
+	$(Q)$(MAKE) --no-print-directory netns-asan
 	$(Q)$(MAKE) --no-print-directory fuzz-run
 
 demo: all
