@@ -111,6 +111,8 @@ static ssize_t recv_tagged(struct link_monitor *mon, char *buf, size_t len)
 	return n;
 }
 
+static int request_link(struct link_monitor *mon);
+
 static void readable(struct loop_fd *lfd, uint32_t events)
 {
 	struct link_monitor *mon = container_of(lfd, struct link_monitor, lfd);
@@ -122,6 +124,9 @@ static void readable(struct loop_fd *lfd, uint32_t events)
 		if (mnl_cb_run(buf, (size_t)n, 0, 0, link_cb, mon) <= MNL_CB_STOP)
 			break;
 	}
+	/* The kernel dropped events for us: ask for the state afresh. */
+	if (n < 0 && errno == ENOBUFS)
+		request_link(mon);
 }
 
 static int request_link(struct link_monitor *mon)
@@ -217,10 +222,18 @@ int link_monitor_follow(struct link_monitor *mon, int netns_fd,
 			const char *ifname)
 {
 	int32_t nsid;
-	int ret = namespace_id(netns_fd, &nsid);
+	int one = 1, ret = namespace_id(netns_fd, &nsid);
 
 	if (ret < 0)
 		return ret;
+	/*
+	 * Only now: listening to every namespace we have an id for means
+	 * every container's link churn on a busy host.
+	 */
+	if (nsid != OWN_NSID &&
+	    mnl_socket_setsockopt(mon->nl, NETLINK_LISTEN_ALL_NSID, &one,
+				  sizeof(one)) < 0)
+		return -errno;
 	mon->nsid = nsid;
 	mon->known = false;
 	memset(mon->state.name, 0, sizeof(mon->state.name));
@@ -232,7 +245,7 @@ int link_monitor_open(struct loop *loop, const char *ifname, link_event_fn fn,
 		      void *arg, struct link_monitor **out)
 {
 	struct link_monitor *mon = calloc(1, sizeof(*mon));
-	int one = 1, ret;
+	int rcvbuf = 1 << 20, ret;
 
 	if (!mon)
 		return -ENOMEM;
@@ -246,10 +259,12 @@ int link_monitor_open(struct loop *loop, const char *ifname, link_event_fn fn,
 		ret = -errno;
 		goto err_free;
 	}
-	/* Without it we would lose the interface once it moves elsewhere. */
-	if (mnl_socket_setsockopt(mon->nl, NETLINK_LISTEN_ALL_NSID, &one,
-				  sizeof(one)) < 0 ||
-	    mnl_socket_bind(mon->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+	/* Generous, so bursts of link events are not dropped. */
+	if (setsockopt(mnl_socket_get_fd(mon->nl), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(mon->nl), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
+	if (mnl_socket_bind(mon->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
 		ret = -errno;
 		goto err_close;
 	}

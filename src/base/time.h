@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Monotonic nanoseconds for every protocol timer and age, and the wall
+ * Boot-time nanoseconds for every protocol timer and age, and the wall
  * clock only where the protocol or the user wants a date.
  */
 #ifndef CVPC_BASE_TIME_H
@@ -16,13 +16,15 @@ enum {
 #define NSEC_PER_SEC 1000000000ULL
 
 /*
- * CLOCK_MONOTONIC in nanoseconds. A real function, not an inline, so a
- * test can link with -Wl,--wrap=now_ns and drive every timer and age in
- * the library from a clock of its own.
+ * CLOCK_BOOTTIME in nanoseconds: like the kernel, keys age while the
+ * machine sleeps, so a laptop waking up rekeys at once instead of sending
+ * into sessions its peers dropped long ago. A real function, not an
+ * inline, so a test can link with -Wl,--wrap=now_ns and drive every timer
+ * and age in the library from a clock of its own.
  */
 uint64_t now_ns(void);
 
-/* True once more than `seconds` have passed since birthdate (monotonic). */
+/* True once `seconds` have passed since birthdate (both from now_ns). */
 static inline bool birthdate_has_expired(uint64_t birthdate, uint64_t seconds,
 					 uint64_t now)
 {

@@ -83,7 +83,7 @@ static void report(int fd, const char *msg)
 static int run_interface(const char *name, int ready_fd)
 {
 	struct wg_interface *iface = NULL;
-	struct wg_run run = { .why = NULL };
+	struct wg_run run = { .why = NULL, .signal_lfd.fd = -1 };
 	char err[256] = "";
 	int ret;
 
@@ -113,7 +113,7 @@ static int run_interface(const char *name, int ready_fd)
 out:
 	report(ready_fd, err);
 	wg_interface_destroy(iface);
-	if (run.signal_lfd.fd > 0)
+	if (run.signal_lfd.fd >= 0)
 		close(run.signal_lfd.fd);
 	loop_free(run.loop);
 	return ret < 0 ? 1 : 0;

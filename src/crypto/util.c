@@ -24,14 +24,19 @@ bool random_bytes(void *buf, size_t len)
 	return true;
 }
 
+void random_fill(void *buf, size_t len)
+{
+	/* Carrying on with predictable secrets or indices would be worse
+	 * than stopping. */
+	if (!random_bytes(buf, len))
+		abort();
+}
+
 uint32_t random_u32(void)
 {
 	uint32_t v;
 
-	/* Callers use this for indices and jitter; carrying on with a
-	 * predictable value would be worse than stopping. */
-	if (!random_bytes(&v, sizeof(v)))
-		abort();
+	random_fill(&v, sizeof(v));
 	return v;
 }
 

@@ -12,6 +12,8 @@
 
 /* Fills buf from the OpenSSL DRBG; false only if it cannot be seeded. */
 bool random_bytes(void *buf, size_t len);
+/* The same for callers that cannot go on without it: aborts on failure. */
+void random_fill(void *buf, size_t len);
 /* A uniformly random 32-bit value (aborts if no randomness exists). */
 uint32_t random_u32(void);
 

@@ -90,7 +90,7 @@ static void make_cookie(uint8_t cookie[COOKIE_LEN],
 				  COOKIE_SECRET_MAX_AGE, now_ns()) ||
 	    !checker->secret_birthdate) {
 		checker->secret_birthdate = now_ns();
-		random_bytes(checker->secret, NOISE_HASH_LEN);
+		random_fill(checker->secret, NOISE_HASH_LEN);
 	}
 	if (src->sa.sa_family == AF_INET) {
 		memcpy(input, &src->in.sin_addr, 4);
@@ -168,7 +168,7 @@ void wg_cookie_message_create(struct message_handshake_cookie *dst,
 
 	dst->header.type = htole32(MESSAGE_HANDSHAKE_COOKIE);
 	dst->receiver_index = htole32(index);
-	random_bytes(dst->nonce, COOKIE_NONCE_LEN);
+	random_fill(dst->nonce, COOKIE_NONCE_LEN);
 	make_cookie(cookie, src, checker);
 	if (!xchacha20poly1305_seal(dst->encrypted_cookie, cookie, COOKIE_LEN,
 				    macs->mac1, COOKIE_LEN, dst->nonce,

@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/hex.h"
 #include "base/log.h"
-#include "base/strbuf.h"
 #include "base/time.h"
 #include "crypto/util.h"
 #include "crypto/x25519.h"
@@ -47,6 +44,10 @@ const char *wg_drop_reason_name(enum wg_drop_reason reason)
 	return reason < DROP_MAX ? drop_names[reason] : "unknown";
 }
 
+enum { BIND_RETRY_SECONDS = 1 };
+
+static void bind_retry_timer(struct timer *t);
+
 static void ratelimiter_gc_timer(struct timer *t)
 {
 	struct wg_device *wg = container_of(t, struct wg_device, ratelimiter_gc);
@@ -67,10 +68,12 @@ int wg_device_new(struct loop *loop, const char *ifname, struct wg_device **out)
 	snprintf(wg->ifname, sizeof(wg->ifname), "%s", ifname);
 	wg->mtu = 0;
 	list_init(&wg->peer_list);
+	random_fill(&wg->peer_hash_key, sizeof(wg->peer_hash_key));
 	wg_socket_init(&wg->sock);
 	wg_cookie_checker_init(&wg->cookie_checker, wg);
 	work_init(&wg->handshake_work, wg_packet_handshake_receive_work);
 	timer_init(&wg->ratelimiter_gc, loop, ratelimiter_gc_timer);
+	timer_init(&wg->bind_retry, loop, bind_retry_timer);
 
 	wg->index_table = index_table_new();
 	wg->peer_allowedips = allowedips_new();
@@ -112,6 +115,7 @@ void wg_device_free(struct wg_device *wg)
 	wg_socket_close(wg);
 	work_cancel(wg->loop, &wg->handshake_work);
 	timer_del(&wg->ratelimiter_gc);
+	timer_del(&wg->bind_retry);
 	pkt_batch_free(&wg->rx_batch);
 	pkt_batch_free(&wg->tx_batch);
 	if (wg->handshake_queue.ring) {
@@ -142,11 +146,26 @@ void wg_device_set_mtu(struct wg_device *wg, uint32_t mtu)
 	wg->mtu = mtu;
 }
 
+/*
+ * The link is up but the port could not be bound (taken by someone else):
+ * unlike the kernel we cannot refuse "ip link set up", so keep trying.
+ */
+static void bind_retry_timer(struct timer *t)
+{
+	struct wg_device *wg = container_of(t, struct wg_device, bind_retry);
+
+	if (wg->link_up && !wg->up)
+		wg_device_set_up(wg, true);
+}
+
 int wg_device_set_up(struct wg_device *wg, bool up)
 {
 	struct wg_peer *peer;
 	int ret;
 
+	wg->link_up = up;
+	if (!up)
+		timer_del(&wg->bind_retry);
 	if (up == wg->up)
 		return 0;
 	if (!up) {
@@ -160,14 +179,16 @@ int wg_device_set_up(struct wg_device *wg, bool up)
 	}
 	ret = wg_socket_reinit(wg, wg->incoming_port, wg->fwmark);
 	if (ret < 0) {
-		pr_err("Unable to bind UDP port %u: %s", wg->incoming_port,
-		       strerror(-ret));
+		if (!timer_pending(&wg->bind_retry))
+			pr_err("Unable to bind UDP port %u: %s; retrying",
+			       wg->incoming_port, strerror(-ret));
+		timer_mod(&wg->bind_retry,
+			  now_ns() + BIND_RETRY_SECONDS * NSEC_PER_SEC);
 		return ret;
 	}
 	wg->incoming_port = wg->sock.port;
 	wg->up = true;
-	pr_info("Interface up, listening on port %u",
-		wg->incoming_port);
+	pr_info("Interface up, listening on port %u", wg->incoming_port);
 	list_for_each_entry(peer, &wg->peer_list, peer_list) {
 		wg_packet_send_staged_packets(peer);
 		if (peer->persistent_keepalive_interval)
@@ -223,11 +244,14 @@ static void apply_private_key(struct wg_device *wg,
 		}
 		wg_noise_set_static_identity_private_key(id, clamped);
 	}
+	wg_cookie_checker_precompute_device_keys(&wg->cookie_checker);
 	list_for_each_entry_safe(peer, tmp, &wg->peer_list, peer_list) {
 		wg_noise_precompute_static_static(peer);
 		wg_noise_expire_current_peer_keypairs(peer);
+		/* Packets that waited for an identity may now go. */
+		if (wg->up)
+			wg_packet_send_staged_packets(peer);
 	}
-	wg_cookie_checker_precompute_device_keys(&wg->cookie_checker);
 out:
 	memzero_explicit(clamped, sizeof(clamped));
 }
@@ -335,74 +359,4 @@ int wg_device_apply_config(struct wg_device *wg, const struct wg_config *cfg)
 			return ret;
 	}
 	return 0;
-}
-
-static int get_allowedip(void *arg, int family, const uint8_t *addr,
-			 uint8_t cidr)
-{
-	char text[INET6_ADDRSTRLEN];
-
-	inet_ntop(family, addr, text, sizeof(text));
-	strbuf_addf(arg, "allowed_ip=%s/%u\n", text, cidr);
-	return 0;
-}
-
-static void get_peer(struct wg_peer *peer, struct strbuf *out)
-{
-	char hex[KEY_HEX_LEN + 1], ep[SOCKADDR_STR_LEN];
-
-	hex_encode(hex, peer->handshake.remote_static, NOISE_PUBLIC_KEY_LEN);
-	strbuf_addf(out, "public_key=%s\n", hex);
-	hex_encode(hex, peer->handshake.preshared_key, NOISE_SYMMETRIC_KEY_LEN);
-	strbuf_addf(out, "preshared_key=%s\n", hex);
-	memzero_explicit(hex, sizeof(hex));
-	strbuf_addf(out, "protocol_version=1\n");
-	if (peer->endpoint.addr.sa.sa_family) {
-		sockaddr_format(ep, sizeof(ep), &peer->endpoint.addr);
-		strbuf_addf(out, "endpoint=%s\n", ep);
-	}
-	strbuf_addf(out,
-		    "last_handshake_time_sec=%lld\n"
-		    "last_handshake_time_nsec=%ld\n"
-		    "tx_bytes=%llu\nrx_bytes=%llu\n"
-		    "persistent_keepalive_interval=%u\n",
-		    (long long)peer->walltime_last_handshake.tv_sec,
-		    peer->walltime_last_handshake.tv_nsec,
-		    (unsigned long long)peer->tx_bytes,
-		    (unsigned long long)peer->rx_bytes,
-		    peer->persistent_keepalive_interval);
-	allowedips_walk_owner(&peer->allowedips, get_allowedip, out);
-}
-
-int wg_device_uapi_get(struct wg_device *wg, struct strbuf *out)
-{
-	struct wg_peer *peer;
-	char hex[KEY_HEX_LEN + 1];
-
-	if (wg->static_identity.has_identity) {
-		hex_encode(hex, wg->static_identity.static_private,
-			   NOISE_PUBLIC_KEY_LEN);
-		strbuf_addf(out, "private_key=%s\n", hex);
-		memzero_explicit(hex, sizeof(hex));
-	}
-	if (wg->incoming_port)
-		strbuf_addf(out, "listen_port=%u\n", wg->incoming_port);
-	if (wg->fwmark)
-		strbuf_addf(out, "fwmark=%u\n", wg->fwmark);
-	list_for_each_entry(peer, &wg->peer_list, peer_list)
-		get_peer(peer, out);
-	return out->oom ? -ENOMEM : 0;
-}
-
-int wg_device_uapi_stats(struct wg_device *wg, struct strbuf *out)
-{
-	strbuf_addf(out, "up=%d\nmtu=%u\npeers=%u\n", wg->up, wg->mtu,
-		    wg->num_peers);
-	for (int i = 0; i < DROP_MAX; i++)
-		strbuf_addf(out, "drop_%s=%llu\n", drop_names[i],
-			    (unsigned long long)wg->stats.drops[i]);
-	strbuf_addf(out, "cookie_replies_sent=%llu\nhandshakes_under_load=%llu\n",
-		    (unsigned long long)wg->stats.cookie_replies_sent,
-		    (unsigned long long)wg->stats.handshakes_under_load);
-	return out->oom ? -ENOMEM : 0;
 }

@@ -14,6 +14,7 @@
 
 #include "base/list.h"
 #include "base/loop.h"
+#include "base/siphash.h"
 #include "wg/cookie.h"
 #include "wg/noise.h"
 #include "wg/packet.h"
@@ -76,13 +77,16 @@ struct wg_device {
 	uint16_t incoming_port;
 	uint32_t fwmark;
 	uint32_t mtu;
-	bool up;
+	bool up;      /* sockets bound, peers running */
+	bool link_up; /* what the link says; up may lag when binding fails */
+	struct timer bind_retry;
 	struct noise_static_identity static_identity;
 	struct cookie_checker cookie_checker;
 	struct list_head peer_list;
 	unsigned int num_peers;
 	struct wg_peer **peer_hash;
 	unsigned int peer_hash_size; /* a power of two */
+	struct siphash_key peer_hash_key;
 	struct index_table *index_table;
 	struct allowedips *peer_allowedips;
 	struct ratelimiter *ratelimiter;
@@ -110,10 +114,6 @@ void wg_device_set_mtu(struct wg_device *wg, uint32_t mtu);
  * goes: a failed rebind (-EADDRINUSE) changes nothing. Returns -errno.
  */
 int wg_device_apply_config(struct wg_device *wg, const struct wg_config *cfg);
-/* Appends the UAPI get response lines (without errno=) to out. */
-int wg_device_uapi_get(struct wg_device *wg, struct strbuf *out);
-/* Appends drop counters as "name=value" lines (a cvpc extension). */
-int wg_device_uapi_stats(struct wg_device *wg, struct strbuf *out);
 
 const char *wg_drop_reason_name(enum wg_drop_reason reason);
 

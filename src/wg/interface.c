@@ -104,8 +104,8 @@ static void tun_readable(struct loop_fd *lfd, uint32_t events)
 		}
 		if (n <= 0)
 			return;
-		wg_packet_send_batch(wg, &wg->tx_batch);
-		if (n < PKT_BATCH_MAX)
+		if (!wg_packet_send_batch(wg, &wg->tx_batch) ||
+		    n < PKT_BATCH_MAX)
 			return;
 	}
 }

@@ -129,6 +129,7 @@ static struct noise_keypair *keypair_create(struct wg_peer *peer)
 	keypair->internal_id = ++peer->device->keypair_counter;
 	keypair->entry.type = INDEX_KEYPAIR;
 	keypair->entry.peer = peer;
+	keypair->index_table = peer->device->index_table;
 	keypair->refcount = 1;
 	replay_init(&keypair->receiving_counter);
 	return keypair;
@@ -145,11 +146,10 @@ void wg_noise_keypair_put(struct noise_keypair *keypair)
 {
 	if (!keypair || --keypair->refcount)
 		return;
-	pr_debug("Keypair %llu destroyed for peer %llu",
-		 (unsigned long long)keypair->internal_id,
-		 (unsigned long long)keypair->entry.peer->internal_id);
-	index_table_remove(keypair->entry.peer->device->index_table,
-			   &keypair->entry);
+	/* The peer may be gone by now: touch only what the keypair holds. */
+	pr_debug("Keypair %llu destroyed",
+		 (unsigned long long)keypair->internal_id);
+	index_table_remove(keypair->index_table, &keypair->entry);
 	memzero_explicit(keypair, sizeof(*keypair));
 	free(keypair);
 }
@@ -163,8 +163,7 @@ static void keypair_retire(struct noise_keypair *keypair)
 {
 	if (!keypair)
 		return;
-	index_table_remove(keypair->entry.peer->device->index_table,
-			   &keypair->entry);
+	index_table_remove(keypair->index_table, &keypair->entry);
 	keypair->sending.is_valid = false;
 	keypair->receiving.is_valid = false;
 	wg_noise_keypair_put(keypair);

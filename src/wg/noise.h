@@ -65,6 +65,11 @@ struct noise_keypair {
 	struct replay_counter receiving_counter;
 	uint32_t remote_index;
 	bool i_am_the_initiator;
+	/*
+	 * The table holding entry: a keypair may outlive its peer in a batch
+	 * in flight (entry.peer is then stale), never the device.
+	 */
+	struct index_table *index_table;
 	unsigned int refcount;
 	uint64_t internal_id;
 };

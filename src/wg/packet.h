@@ -34,7 +34,8 @@ enum pkt_state {
 	PKT_PENDING,  /* assigned a peer and keypair, awaiting crypto */
 	PKT_CRYPTED,  /* crypto succeeded, awaiting finish */
 	PKT_FAILED,   /* crypto failed (decryption did not authenticate) */
-	PKT_READY,    /* ready to be written out */
+	PKT_READY,    /* ready to be written out (and, once sent, sent) */
+	PKT_UNSENT,   /* encrypted, but the socket would not take it */
 };
 
 struct pkt {
@@ -46,6 +47,7 @@ struct pkt {
 	struct wg_peer *peer;
 	struct noise_keypair *keypair; /* holds a reference while set */
 	uint64_t nonce;
+	uint16_t slot; /* the send path's per-peer record for this batch */
 };
 
 struct pkt_batch {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/siphash.h"
 #include "crypto/util.h"
 #include "crypto/x25519.h"
 #include "wg/device.h"
@@ -12,16 +13,15 @@
 #include "wg/timers.h"
 
 /*
- * Public keys are uniformly random, and only configured keys are in the
- * table, so a prefix of the key spreads chains evenly with no secret.
+ * Keyed, because whoever configures peers (a tenant of a VPC, say) could
+ * choose public keys that share a chain and make lookups slow.
  */
 static unsigned int pubkey_bucket(const struct wg_device *wg,
 				  const uint8_t key[NOISE_PUBLIC_KEY_LEN])
 {
-	uint32_t h;
-
-	memcpy(&h, key, sizeof(h));
-	return h & (wg->peer_hash_size - 1);
+	return (unsigned int)siphash(key, NOISE_PUBLIC_KEY_LEN,
+				     &wg->peer_hash_key) &
+	       (wg->peer_hash_size - 1);
 }
 
 static int grow_hash(struct wg_device *wg)

@@ -32,7 +32,7 @@ struct ratelimiter *ratelimiter_new(void)
 	struct ratelimiter *rl = calloc(1, sizeof(*rl));
 
 	if (rl)
-		random_bytes(&rl->key, sizeof(rl->key));
+		random_fill(&rl->key, sizeof(rl->key));
 	return rl;
 }
 

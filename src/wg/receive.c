@@ -81,20 +81,22 @@ static bool under_load(struct wg_device *wg, uint64_t now)
 	return false;
 }
 
-static void receive_handshake(struct wg_device *wg,
-			      const struct handshake_msg *msg)
+enum handshake_verdict {
+	HANDSHAKE_DROP,
+	HANDSHAKE_SEND_COOKIE,
+	HANDSHAKE_ACCEPT,
+};
+
+/*
+ * mac1 always; under load also mac2 (a cookie proving the source address)
+ * and the per-source rate, else the sender gets a cookie to retry with.
+ */
+static enum handshake_verdict check_macs(struct wg_device *wg,
+					 const struct handshake_msg *msg)
 {
-	uint32_t type = message_type(msg->data, msg->len);
+	bool loaded = under_load(wg, now_ns());
 	enum cookie_mac_state mac_state;
-	bool needs_cookie, loaded;
-	struct wg_peer *peer = NULL;
 
-	if (type == MESSAGE_HANDSHAKE_COOKIE) {
-		wg_cookie_message_consume((const void *)msg->data, wg);
-		return;
-	}
-
-	loaded = under_load(wg, now_ns());
 	if (loaded) {
 		wg->stats.handshakes_under_load++;
 		if (!timer_pending(&wg->ratelimiter_gc))
@@ -103,39 +105,33 @@ static void receive_handshake(struct wg_device *wg,
 	mac_state = wg_cookie_validate_packet(&wg->cookie_checker, msg->data,
 					      msg->len, &msg->src, loaded);
 	if ((loaded && mac_state == VALID_MAC_WITH_COOKIE) ||
-	    (!loaded && mac_state == VALID_MAC_BUT_NO_COOKIE)) {
-		needs_cookie = false;
-	} else if (loaded && mac_state == VALID_MAC_BUT_NO_COOKIE) {
-		needs_cookie = true;
-	} else if (mac_state == VALID_MAC_WITH_COOKIE_BUT_RATELIMITED) {
-		wg_count_drop(wg, DROP_RX_RATELIMITED);
-		return;
-	} else {
-		wg_count_drop(wg, DROP_RX_BAD_MAC);
-		return;
-	}
+	    (!loaded && mac_state == VALID_MAC_BUT_NO_COOKIE))
+		return HANDSHAKE_ACCEPT;
+	if (loaded && mac_state == VALID_MAC_BUT_NO_COOKIE)
+		return HANDSHAKE_SEND_COOKIE;
+	wg_count_drop(wg, mac_state == VALID_MAC_WITH_COOKIE_BUT_RATELIMITED ?
+				  DROP_RX_RATELIMITED :
+				  DROP_RX_BAD_MAC);
+	return HANDSHAKE_DROP;
+}
 
-	if (needs_cookie) {
-		/* Initiations and responses both carry it right after the type. */
-		uint32_t sender_index;
+static void send_cookie(struct wg_device *wg, const struct handshake_msg *msg)
+{
+	/* Initiations and responses both carry it right after the type. */
+	uint32_t sender_index;
 
-		memcpy(&sender_index, msg->data + sizeof(struct message_header),
-		       sizeof(sender_index));
-		wg_packet_send_handshake_cookie(wg, msg->data, msg->len,
-						le32toh(sender_index), &msg->src);
-		return;
-	}
-	if (type == MESSAGE_HANDSHAKE_INITIATION)
-		peer = wg_noise_handshake_consume_initiation((const void *)msg->data, wg);
-	else
-		peer = wg_noise_handshake_consume_response((const void *)msg->data, wg);
-	if (!peer) {
-		pr_debug("Invalid handshake %s",
-			 type == MESSAGE_HANDSHAKE_INITIATION ? "initiation" : "response");
-		wg_count_drop(wg, DROP_RX_HANDSHAKE);
-		return;
-	}
+	memcpy(&sender_index, msg->data + sizeof(struct message_header),
+	       sizeof(sender_index));
+	wg_packet_send_handshake_cookie(wg, msg->data, msg->len,
+					le32toh(sender_index), &msg->src);
+}
+
+/* An authenticated handshake message arrived from peer. */
+static void handshake_received(struct wg_peer *peer,
+			       const struct handshake_msg *msg)
+{
 	wg_socket_set_peer_endpoint(peer, &msg->src);
+	peer->rx_bytes += msg->len;
 	/*
 	 * Before anything is sent in reply: sending is synchronous here, and
 	 * data released by this response must still arm the new-handshake
@@ -143,25 +139,73 @@ static void receive_handshake(struct wg_device *wg,
 	 */
 	wg_timers_any_authenticated_packet_received(peer);
 	wg_timers_any_authenticated_packet_traversal(peer);
-	if (type == MESSAGE_HANDSHAKE_INITIATION) {
-		pr_debug("Receiving handshake initiation from peer %llu",
-			 (unsigned long long)peer->internal_id);
-		wg_packet_send_handshake_response(peer);
-	} else {
-		pr_debug("Receiving handshake response from peer %llu",
-			 (unsigned long long)peer->internal_id);
-		if (wg_noise_handshake_begin_session(&peer->handshake,
-						     &peer->keypairs)) {
-			wg_timers_session_derived(peer);
-			wg_timers_handshake_complete(peer);
-			/*
-			 * Sends what waited for this session, or, if nothing
-			 * did, a keepalive to confirm the session at once.
-			 */
-			wg_packet_send_keepalive(peer);
-		}
+}
+
+static void receive_initiation(struct wg_device *wg,
+			       const struct handshake_msg *msg)
+{
+	struct wg_peer *peer =
+		wg_noise_handshake_consume_initiation((const void *)msg->data, wg);
+
+	if (!peer) {
+		pr_debug("Invalid handshake initiation");
+		wg_count_drop(wg, DROP_RX_HANDSHAKE);
+		return;
 	}
-	peer->rx_bytes += msg->len;
+	handshake_received(peer, msg);
+	pr_debug("Receiving handshake initiation from peer %llu",
+		 (unsigned long long)peer->internal_id);
+	wg_packet_send_handshake_response(peer);
+}
+
+static void receive_response(struct wg_device *wg,
+			     const struct handshake_msg *msg)
+{
+	struct wg_peer *peer =
+		wg_noise_handshake_consume_response((const void *)msg->data, wg);
+
+	if (!peer) {
+		pr_debug("Invalid handshake response");
+		wg_count_drop(wg, DROP_RX_HANDSHAKE);
+		return;
+	}
+	handshake_received(peer, msg);
+	pr_debug("Receiving handshake response from peer %llu",
+		 (unsigned long long)peer->internal_id);
+	if (wg_noise_handshake_begin_session(&peer->handshake,
+					     &peer->keypairs)) {
+		wg_timers_session_derived(peer);
+		wg_timers_handshake_complete(peer);
+		/*
+		 * Sends what waited for this session, or, if nothing did, a
+		 * keepalive to confirm the session at once.
+		 */
+		wg_packet_send_keepalive(peer);
+	}
+}
+
+static void receive_handshake(struct wg_device *wg,
+			      const struct handshake_msg *msg)
+{
+	uint32_t type = message_type(msg->data, msg->len);
+
+	if (type == MESSAGE_HANDSHAKE_COOKIE) {
+		wg_cookie_message_consume((const void *)msg->data, wg);
+		return;
+	}
+	switch (check_macs(wg, msg)) {
+	case HANDSHAKE_DROP:
+		return;
+	case HANDSHAKE_SEND_COOKIE:
+		send_cookie(wg, msg);
+		return;
+	case HANDSHAKE_ACCEPT:
+		break;
+	}
+	if (type == MESSAGE_HANDSHAKE_INITIATION)
+		receive_initiation(wg, msg);
+	else
+		receive_response(wg, msg);
 }
 
 void wg_packet_handshake_receive_work(struct loop_work *work)
@@ -273,7 +317,10 @@ static bool inner_source(struct pkt *pkt, int *family, const uint8_t **src)
 	return true;
 }
 
-/* Whether the receiving side of keypair should be replaced soon. */
+/*
+ * On receive, the initiator replaces its keypair a little before the
+ * responder would start rejecting it (165 s), once.
+ */
 static void keep_key_fresh(struct wg_peer *peer)
 {
 	struct noise_keypair *keypair = peer->keypairs.current_keypair;
@@ -315,10 +362,11 @@ static void consume_data(struct wg_device *wg, struct pkt *pkt)
 		wg_packet_send_staged_packets(peer);
 	}
 	keep_key_fresh(peer);
-	peer->rx_bytes += message_len;
+	/* Like the kernel, count keepalives and what is delivered only. */
 	if (!pkt->len) {
+		peer->rx_bytes += message_len;
 		pr_debug("Receiving keepalive packet from peer %llu",
-		 (unsigned long long)peer->internal_id);
+			 (unsigned long long)peer->internal_id);
 		return;
 	}
 	wg_timers_data_received(peer);
@@ -330,10 +378,11 @@ static void consume_data(struct wg_device *wg, struct pkt *pkt)
 	routed = allowedips_lookup(wg->peer_allowedips, family, src);
 	if (routed != &peer->allowedips) {
 		pr_debug("Packet has unallowed src IP from peer %llu",
-		 (unsigned long long)peer->internal_id);
+			 (unsigned long long)peer->internal_id);
 		wg_count_drop(wg, DROP_RX_SOURCE_FILTER);
 		return;
 	}
+	peer->rx_bytes += message_len;
 	pkt->state = PKT_READY;
 }
 

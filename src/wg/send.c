@@ -153,12 +153,17 @@ static struct noise_keypair *usable_keypair(struct wg_peer *peer,
 	return keypair;
 }
 
-static void sent_packets(struct wg_peer *peer, size_t bytes, bool data)
+/*
+ * Timer bookkeeping after encrypting for peer, as the kernel does it:
+ * traversal and "sent" whether or not the socket took the packets (a
+ * failed send must not stop persistent keepalives), "data sent" only for
+ * data that left.
+ */
+static void encrypted_packets(struct wg_peer *peer, bool data_sent)
 {
-	peer->tx_bytes += bytes;
 	wg_timers_any_authenticated_packet_traversal(peer);
 	wg_timers_any_authenticated_packet_sent(peer);
-	if (data)
+	if (data_sent)
 		wg_timers_data_sent(peer);
 }
 
@@ -229,8 +234,7 @@ void wg_packet_send_staged_packets(struct wg_peer *peer)
 	struct wg_device *wg = peer->device;
 	struct noise_keypair *keypair;
 	struct staged_packet *sp;
-	size_t bytes = 0;
-	bool data = false;
+	bool encrypted = false, data_sent = false;
 
 	if (!peer->staged_head)
 		return;
@@ -250,17 +254,15 @@ void wg_packet_send_staged_packets(struct wg_peer *peer)
 					       keypair->sending_counter++,
 					       wg->mtu);
 
-		if (len && !wg_socket_send_buffer_to_peer(peer, sp->head, len)) {
-			bytes += len;
-			data |= sp->len != 0;
-		}
+		encrypted |= len != 0;
+		/* The socket layer counts tx_bytes of what it sends. */
+		if (len && !wg_socket_send_buffer_to_peer(peer, sp->head, len))
+			data_sent |= sp->len != 0;
 		free_staged(sp);
 		sp = next;
 	}
-	if (bytes) {
-		/* tx_bytes was counted by the socket layer. */
-		sent_packets(peer, 0, data);
-	}
+	if (encrypted)
+		encrypted_packets(peer, data_sent);
 	keep_key_fresh(peer);
 }
 
@@ -311,17 +313,25 @@ static struct wg_peer *route_packet(struct wg_device *wg, struct pkt *pkt)
  * flushed and their timers updated once per batch rather than per packet.
  */
 struct touched {
-	struct wg_peer *peers[PKT_BATCH_MAX];
+	struct {
+		struct wg_peer *peer;
+		uint64_t tx_bytes;
+		bool encrypted, data_sent;
+	} rec[PKT_BATCH_MAX];
 	unsigned int len;
 };
 
-static void touch(struct touched *t, struct wg_peer *peer)
+static uint16_t touch(struct touched *t, struct wg_peer *peer)
 {
+	/* Batches mostly go to one peer: look from the latest backwards. */
 	for (unsigned int i = t->len; i-- > 0;) {
-		if (t->peers[i] == peer)
-			return;
+		if (t->rec[i].peer == peer)
+			return (uint16_t)i;
 	}
-	t->peers[t->len++] = peer;
+	t->rec[t->len].peer = peer;
+	t->rec[t->len].tx_bytes = 0;
+	t->rec[t->len].encrypted = t->rec[t->len].data_sent = false;
+	return (uint16_t)t->len++;
 }
 
 static void assign_packets(struct wg_device *wg, struct pkt_batch *batch,
@@ -335,7 +345,7 @@ static void assign_packets(struct wg_device *wg, struct pkt_batch *batch,
 		pkt->state = PKT_FREE;
 		if (!peer)
 			continue;
-		touch(touched, peer);
+		pkt->slot = touch(touched, peer);
 		/* Behind staged packets, or without keys: wait in line. */
 		keypair = peer->staged_head ? NULL : usable_keypair(peer, 1);
 		if (!keypair) {
@@ -367,29 +377,46 @@ static void encrypt_packets(struct wg_device *wg, struct pkt_batch *batch)
 	}
 }
 
-void wg_packet_send_batch(struct wg_device *wg, struct pkt_batch *batch)
+/* Stage three: bookkeeping, in order, once the packets are out. */
+static void finish_packets(struct wg_device *wg, struct pkt_batch *batch,
+			   struct touched *touched)
 {
-	struct touched touched = { .len = 0 };
-
-	assign_packets(wg, batch, &touched);
-	for (unsigned int i = 0; i < touched.len; i++)
-		wg_packet_send_staged_packets(touched.peers[i]);
-	encrypt_packets(wg, batch);
-	wg_socket_send_batch(wg, batch);
-
-	/* Stage three: bookkeeping, in order, once the packets are out. */
 	for (unsigned int i = 0; i < batch->len; i++) {
 		struct pkt *pkt = &batch->pkts[i];
 
-		if (pkt->state == PKT_READY)
-			sent_packets(pkt->peer, pkt->len, true);
-		else if (pkt->state == PKT_FAILED)
+		if (pkt->state == PKT_READY || pkt->state == PKT_UNSENT)
+			touched->rec[pkt->slot].encrypted = true;
+		if (pkt->state == PKT_READY) {
+			touched->rec[pkt->slot].tx_bytes += pkt->len;
+			touched->rec[pkt->slot].data_sent = true;
+		} else if (pkt->state == PKT_FAILED) {
 			wg_count_drop(wg, DROP_TX_SEND_ERROR);
+		}
 		wg_noise_keypair_put(pkt->keypair);
 		pkt->keypair = NULL;
 		pkt->peer = NULL;
 		pkt->state = PKT_FREE;
 	}
+	for (unsigned int i = 0; i < touched->len; i++) {
+		struct wg_peer *peer = touched->rec[i].peer;
+
+		peer->tx_bytes += touched->rec[i].tx_bytes;
+		if (touched->rec[i].encrypted)
+			encrypted_packets(peer, touched->rec[i].data_sent);
+		keep_key_fresh(peer);
+	}
+}
+
+bool wg_packet_send_batch(struct wg_device *wg, struct pkt_batch *batch)
+{
+	struct touched touched = { .len = 0 };
+	bool flowing;
+
+	assign_packets(wg, batch, &touched);
 	for (unsigned int i = 0; i < touched.len; i++)
-		keep_key_fresh(touched.peers[i]);
+		wg_packet_send_staged_packets(touched.rec[i].peer);
+	encrypt_packets(wg, batch);
+	flowing = wg_socket_send_batch(wg, batch);
+	finish_packets(wg, batch, &touched);
+	return flowing;
 }

@@ -32,9 +32,10 @@ void wg_packet_purge_staged_packets(struct wg_peer *peer);
 
 /*
  * Routes, encrypts and sends a batch of inner packets read from the TUN
- * device. Packets for peers without a usable keypair are staged.
+ * device. Packets for peers without a usable keypair are staged. Returns
+ * false when the socket stayed full: read no more for now.
  */
-void wg_packet_send_batch(struct wg_device *wg, struct pkt_batch *batch);
+bool wg_packet_send_batch(struct wg_device *wg, struct pkt_batch *batch);
 
 /* Padding that brings len up to a multiple of 16, never beyond mtu. */
 uint32_t wg_packet_padding(uint32_t len, uint32_t mtu);

@@ -19,6 +19,7 @@ enum {
 	RX_ROUNDS = 8,
 	/* How long a full send buffer may stall the loop before we drop. */
 	SEND_WAIT_MS = 100,
+	CONTROL_WAIT_MS = 10,
 };
 
 void wg_socket_init(struct wg_socket *sock)
@@ -234,15 +235,21 @@ static int fd_for(struct wg_device *wg, const union sockaddr_inet *dst)
 	return -1;
 }
 
-static bool wait_writable(int fd)
+static bool wait_writable(int fd, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 
-	return poll(&pfd, 1, SEND_WAIT_MS) > 0;
+	return timeout_ms > 0 && poll(&pfd, 1, timeout_ms) > 0;
 }
 
+/*
+ * One datagram. A full send buffer is waited out for at most wait_ms:
+ * briefly for handshakes and keepalives, which a busy uplink must not
+ * starve, never for cookie replies, which go out exactly when we are
+ * flooded and must stay responsive.
+ */
 static int send_one(int fd, const union sockaddr_inet *dst, const void *buf,
-		    size_t len)
+		    size_t len, int wait_ms)
 {
 	ssize_t r;
 
@@ -254,11 +261,10 @@ static int send_one(int fd, const union sockaddr_inet *dst, const void *buf,
 			return 0;
 		if (errno == EINTR)
 			continue;
-		/*
-		 * Single messages (handshakes, cookies, keepalives) are
-		 * dropped rather than stall the loop: under a flood the send
-		 * buffer is full exactly when we must stay responsive.
-		 */
+		if (errno == EAGAIN && wait_writable(fd, wait_ms)) {
+			wait_ms = 0;
+			continue;
+		}
 		return -errno;
 	}
 }
@@ -272,7 +278,7 @@ int wg_socket_send_buffer_to_peer(struct wg_peer *peer, const void *buf,
 	if (!peer->endpoint.addr.sa.sa_family)
 		return -EDESTADDRREQ;
 	ret = send_one(fd_for(wg, &peer->endpoint.addr), &peer->endpoint.addr,
-		       buf, len);
+		       buf, len, CONTROL_WAIT_MS);
 	if (!ret)
 		peer->tx_bytes += len;
 	else
@@ -283,21 +289,27 @@ int wg_socket_send_buffer_to_peer(struct wg_peer *peer, const void *buf,
 int wg_socket_send_buffer_as_reply(struct wg_device *wg, const void *buf,
 				   size_t len, const union sockaddr_inet *dst)
 {
-	int ret = send_one(fd_for(wg, dst), dst, buf, len);
+	int ret = send_one(fd_for(wg, dst), dst, buf, len, 0);
 
 	if (ret)
 		wg_count_drop(wg, DROP_TX_SEND_ERROR);
 	return ret;
 }
 
-/* Sends pkts[from, to) of one family with as few syscalls as possible. */
-static void send_run(struct wg_device *wg, struct pkt_batch *batch,
+/*
+ * Sends the packets idx[0..count) of one family with as few syscalls as
+ * possible. Returns false when the socket stayed full for SEND_WAIT_MS:
+ * the rest is dropped, and the caller should stop reading for a while so
+ * the kernel's own queues push back on the senders.
+ */
+static bool send_run(struct wg_device *wg, struct pkt_batch *batch,
 		     unsigned int *idx, unsigned int count)
 {
 	struct mmsghdr msgs[PKT_BATCH_MAX];
 	struct iovec iov[PKT_BATCH_MAX];
 	int fd = fd_for(wg, &batch->pkts[idx[0]].addr);
 	unsigned int sent = 0;
+	bool flowing = true;
 
 	for (unsigned int i = 0; i < count; i++) {
 		struct pkt *pkt = &batch->pkts[idx[i]];
@@ -310,7 +322,7 @@ static void send_run(struct wg_device *wg, struct pkt_batch *batch,
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	while (fd >= 0 && sent < count) {
+	while (fd >= 0 && sent < count && flowing) {
 		int n = sendmmsg(fd, msgs + sent, count - sent, 0);
 
 		if (n > 0) {
@@ -319,23 +331,27 @@ static void send_run(struct wg_device *wg, struct pkt_batch *batch,
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN && wait_writable(fd))
+		if (n < 0 && errno == EAGAIN) {
+			flowing = wait_writable(fd, SEND_WAIT_MS);
 			continue;
+		}
 		/* This datagram cannot go (e.g. unreachable): skip it. */
-		batch->pkts[idx[sent]].state = PKT_FREE;
+		batch->pkts[idx[sent]].state = PKT_UNSENT;
 		wg_count_drop(wg, DROP_TX_SEND_ERROR);
 		sent++;
 	}
 	for (unsigned int i = sent; i < count; i++) {
-		batch->pkts[idx[i]].state = PKT_FREE;
+		batch->pkts[idx[i]].state = PKT_UNSENT;
 		wg_count_drop(wg, DROP_TX_SEND_ERROR);
 	}
+	return flowing;
 }
 
-void wg_socket_send_batch(struct wg_device *wg, struct pkt_batch *batch)
+bool wg_socket_send_batch(struct wg_device *wg, struct pkt_batch *batch)
 {
 	unsigned int idx[PKT_BATCH_MAX], count = 0;
 	sa_family_t family = 0;
+	bool flowing = true;
 
 	for (unsigned int i = 0; i < batch->len; i++) {
 		struct pkt *pkt = &batch->pkts[i];
@@ -343,14 +359,15 @@ void wg_socket_send_batch(struct wg_device *wg, struct pkt_batch *batch)
 		if (pkt->state != PKT_READY)
 			continue;
 		if (count && pkt->addr.sa.sa_family != family) {
-			send_run(wg, batch, idx, count);
+			flowing &= send_run(wg, batch, idx, count);
 			count = 0;
 		}
 		family = pkt->addr.sa.sa_family;
 		idx[count++] = i;
 	}
 	if (count)
-		send_run(wg, batch, idx, count);
+		flowing &= send_run(wg, batch, idx, count);
+	return flowing;
 }
 
 void wg_socket_set_peer_endpoint(struct wg_peer *peer,

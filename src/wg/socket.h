@@ -37,8 +37,11 @@ int wg_socket_send_buffer_to_peer(struct wg_peer *peer, const void *buf,
 				  size_t len);
 int wg_socket_send_buffer_as_reply(struct wg_device *wg, const void *buf,
 				   size_t len, const union sockaddr_inet *dst);
-/* Sends every PKT_READY packet of batch to its addr, in order. */
-void wg_socket_send_batch(struct wg_device *wg, struct pkt_batch *batch);
+/*
+ * Sends every PKT_READY packet of batch to its addr, in order; those the
+ * socket refused become PKT_UNSENT. False when the socket stayed full.
+ */
+bool wg_socket_send_batch(struct wg_device *wg, struct pkt_batch *batch);
 
 /* Roaming: the latest authenticated source becomes the endpoint. */
 void wg_socket_set_peer_endpoint(struct wg_peer *peer,

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The UAPI socket: /var/run/wireguard/IFNAME.sock, root-only, one session
+ * per connection, and a watch on the file so that deleting it stops us.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,173 +13,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/container.h"
 #include "base/log.h"
 #include "base/loop.h"
 #include "base/strbuf.h"
+#include "base/time.h"
 #include "crypto/util.h"
-#include "wg/config.h"
-#include "wg/device.h"
 #include "wg/uapi.h"
 
 enum {
-	/* The longest sane line is an allowed_ip or endpoint with a zone. */
-	UAPI_MAX_LINE = 4096,
 	UAPI_MAX_CLIENTS = 64,
 	UAPI_READ_CHUNK = 16384,
+	UAPI_MAX_PENDING = 1 << 20, /* reply bytes a client may leave unread */
+	ACCEPT_PAUSE_MS = 100,
 };
-
-enum session_state {
-	SESSION_IDLE,
-	SESSION_GET,   /* "get=1" seen, the blank line must follow */
-	SESSION_STATS, /* the same for "stats=1" */
-	SESSION_SET,
-};
-
-struct uapi_session {
-	struct wg_device *wg;
-	enum session_state state;
-	struct wg_config cfg;
-	int error;          /* first error of the set request in progress */
-	char line[UAPI_MAX_LINE + 1];
-	size_t line_len;
-	bool line_too_long;
-};
-
-struct uapi_session *uapi_session_new(struct wg_device *wg)
-{
-	struct uapi_session *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->wg = wg;
-	wg_config_init(&s->cfg);
-	return s;
-}
-
-void uapi_session_free(struct uapi_session *s)
-{
-	if (!s)
-		return;
-	wg_config_free(&s->cfg);
-	memzero_explicit(s, sizeof(*s));
-	free(s);
-}
-
-static void reply_errno(struct strbuf *out, int err)
-{
-	strbuf_addf(out, "errno=%d\n\n", err);
-}
-
-static void reply_get(struct uapi_session *s, struct strbuf *out, bool stats)
-{
-	struct strbuf body = STRBUF_INIT;
-	int ret = stats ? wg_device_uapi_stats(s->wg, &body) :
-			  wg_device_uapi_get(s->wg, &body);
-
-	if (!ret)
-		strbuf_add(out, body.buf ? body.buf : "", body.len);
-	reply_errno(out, ret);
-	strbuf_free(&body);
-}
-
-static void set_line(struct uapi_session *s, char *line)
-{
-	char err[256], *eq;
-	int ret;
-
-	if (s->error)
-		return;
-	eq = strchr(line, '=');
-	if (!eq) {
-		pr_err("UAPI: failed to parse line");
-		s->error = -EPROTO;
-		return;
-	}
-	*eq = '\0';
-	ret = wg_config_parse_line(&s->cfg, line, eq + 1, err, sizeof(err));
-	if (ret < 0) {
-		pr_err("UAPI: %s", err);
-		s->error = ret;
-	}
-}
-
-static void finish_set(struct uapi_session *s, struct strbuf *out)
-{
-	int ret = s->error;
-
-	if (!ret) {
-		ret = wg_device_apply_config(s->wg, &s->cfg);
-		if (ret < 0)
-			pr_err("UAPI: set failed: %s", strerror(-ret));
-	}
-	reply_errno(out, ret);
-	wg_config_free(&s->cfg);
-	s->error = 0;
-	s->state = SESSION_IDLE;
-}
-
-/* One complete line (without its newline). False: close the connection. */
-static bool session_line(struct uapi_session *s, char *line, bool too_long,
-			 struct strbuf *out)
-{
-	switch (s->state) {
-	case SESSION_IDLE:
-		if (too_long)
-			return false;
-		if (!strcmp(line, "get=1"))
-			s->state = SESSION_GET;
-		else if (!strcmp(line, "stats=1"))
-			s->state = SESSION_STATS;
-		else if (!strcmp(line, "set=1"))
-			s->state = SESSION_SET;
-		else
-			return false;
-		return true;
-	case SESSION_GET:
-	case SESSION_STATS:
-		if (line[0] || too_long)
-			reply_errno(out, -EINVAL);
-		else
-			reply_get(s, out, s->state == SESSION_STATS);
-		s->state = SESSION_IDLE;
-		return true;
-	case SESSION_SET:
-		if (too_long) {
-			if (!s->error)
-				s->error = -EINVAL;
-		} else if (!line[0]) {
-			finish_set(s, out);
-		} else {
-			set_line(s, line);
-		}
-		return true;
-	}
-	return false;
-}
-
-bool uapi_session_feed(struct uapi_session *s, const char *data, size_t len,
-		       struct strbuf *out)
-{
-	for (size_t i = 0; i < len; i++) {
-		bool ok;
-
-		if (data[i] != '\n') {
-			if (s->line_len < UAPI_MAX_LINE && data[i] != '\0')
-				s->line[s->line_len++] = data[i];
-			else
-				s->line_too_long = true;
-			continue;
-		}
-		s->line[s->line_len] = '\0';
-		ok = session_line(s, s->line, s->line_too_long, out);
-		memzero_explicit(s->line, s->line_len);
-		s->line_len = 0;
-		s->line_too_long = false;
-		if (!ok)
-			return false;
-	}
-	return true;
-}
 
 struct uapi_client {
 	struct loop_fd lfd;
@@ -190,6 +41,7 @@ struct uapi_server {
 	struct loop *loop;
 	struct wg_device *wg;
 	struct loop_fd listen_lfd, inotify_lfd;
+	struct timer accept_pause;
 	struct uapi_client *clients;
 	unsigned int nclients;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -255,8 +107,10 @@ static void client_cb(struct loop_fd *lfd, uint32_t events)
 		client_free(c);
 		return;
 	}
+	/* A client that asks without reading waits until it has read. */
 	loop_fd_mod(c->server->loop, lfd,
-		    (c->closing ? 0 : EPOLLIN) | (c->out.len ? EPOLLOUT : 0));
+		    (c->closing || c->out.len > UAPI_MAX_PENDING ? 0 : EPOLLIN) |
+			    (c->out.len ? EPOLLOUT : 0));
 }
 
 static void accept_cb(struct loop_fd *lfd, uint32_t events)
@@ -268,8 +122,19 @@ static void accept_cb(struct loop_fd *lfd, uint32_t events)
 
 	(void)events;
 	fd = accept4(lfd->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		/*
+		 * Out of descriptors the listener stays readable: pause it,
+		 * or the loop would spin.
+		 */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+		    errno == ENOBUFS) {
+			loop_fd_mod(server->loop, lfd, 0);
+			timer_mod(&server->accept_pause,
+				  now_ns() + ACCEPT_PAUSE_MS * NSEC_PER_MSEC);
+		}
 		return;
+	}
 	if (server->nclients >= UAPI_MAX_CLIENTS)
 		goto err_close;
 	c = calloc(1, sizeof(*c));
@@ -309,6 +174,14 @@ static void inotify_cb(struct loop_fd *lfd, uint32_t events)
 		;
 	if (stat(server->path, &st) < 0 && errno == ENOENT && server->gone)
 		server->gone(server->gone_arg);
+}
+
+static void accept_resume(struct timer *t)
+{
+	struct uapi_server *server =
+		container_of(t, struct uapi_server, accept_pause);
+
+	loop_fd_mod(server->loop, &server->listen_lfd, EPOLLIN);
 }
 
 static int listen_socket(struct uapi_server *server, char *err, size_t err_len)
@@ -381,6 +254,7 @@ int uapi_server_open(struct loop *loop, struct wg_device *wg,
 	server->gone_arg = arg;
 	server->inotify_lfd.fd = -1;
 	server->listen_lfd.fd = -1;
+	timer_init(&server->accept_pause, loop, accept_resume);
 	snprintf(server->path, sizeof(server->path), "%s/%s.sock",
 		 UAPI_SOCKET_DIR, ifname);
 	if (mkdir(UAPI_SOCKET_DIR, 0755) < 0 && errno != EEXIST) {
@@ -416,6 +290,7 @@ void uapi_server_close(struct uapi_server *server)
 {
 	if (!server)
 		return;
+	timer_del(&server->accept_pause);
 	while (server->clients)
 		client_free(server->clients);
 	if (server->inotify_lfd.fd >= 0) {
