@@ -70,6 +70,7 @@
 #include "wg/ratelimiter.h"
 #include "wg/receive.h"
 #include "wg/send.h"
+#include "wg/uapi.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -458,8 +459,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void print_stats(void)
 {
 	struct strbuf sb = STRBUF_INIT;
+	struct uapi_session *s = uapi_session_new(wg);
 
-	wg_device_uapi_stats(wg, &sb);
+	if (s)
+		uapi_session_feed(s, "stats=1\n\n", 10, &sb);
+	uapi_session_free(s);
 	fprintf(stderr, "%s", sb.buf ? sb.buf : "");
 	fprintf(stderr, "keypairs: current %d previous %d next %d\n",
 		!!peer_a->keypairs.current_keypair,

@@ -92,11 +92,21 @@ static void apply(struct wg_device *dev, const char *request, size_t len)
 	uapi_session_free(s);
 }
 
+/* The device's get=1 lines, without the errno trailer. */
 static void get(struct wg_device *dev, struct strbuf *out)
 {
+	static const char trailer[] = "errno=0\n\n";
+	struct uapi_session *s = uapi_session_new(dev);
+
 	strbuf_reset(out);
-	if (wg_device_uapi_get(dev, out) < 0 || !out->buf)
+	if (!s || !uapi_session_feed(s, "get=1\n\n", 7, out))
 		die("get failed", NULL);
+	uapi_session_free(s);
+	if (!out->buf || out->len < sizeof(trailer) - 1 ||
+	    strcmp(out->buf + out->len - (sizeof(trailer) - 1), trailer))
+		die("get failed", out->buf);
+	out->len -= sizeof(trailer) - 1;
+	out->buf[out->len] = '\0';
 }
 
 static void reset(void)
