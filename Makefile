@@ -57,10 +57,14 @@ $(BUILD)/cvpc-wg: $(BUILD)/cvpc
 # A test's own link flags, if any, go in LDFLAGS_<test name>.
 LDFLAGS_test_timers := -Wl,--wrap=now_ns -Wl,--wrap=clock_gettime
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcvpc.a
+# Every unit test links the helpers they share (tests/unit/testutil.h),
+# compiled once per BUILD dir by the %.o rule above.
+TESTUTIL_OBJ := $(BUILD)/tests/unit/testutil.o
+
+$(UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(TESTUTIL_OBJ) $(BUILD)/libcvpc.a
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDFLAGS_$*) -o $@ $< $(BUILD)/libcvpc.a $(LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDFLAGS_$*) -o $@ $< $(TESTUTIL_OBJ) $(BUILD)/libcvpc.a $(LIBS) $(TEST_LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libcvpc.a
 	$(call msg,LD,$@)

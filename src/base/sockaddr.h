@@ -18,6 +18,20 @@ union sockaddr_inet {
 	struct sockaddr_in6 in6;
 };
 
+/*
+ * The local address (and interface) a datagram arrived on, so that
+ * replies leave from the same one: on a host with several addresses the
+ * peer's NAT only lets back what comes from where it sent to.
+ */
+struct inet_src {
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+	unsigned int ifindex;
+	bool set;
+};
+
 /* Longest text sockaddr_format writes, with its NUL. */
 enum { SOCKADDR_STR_LEN = INET6_ADDRSTRLEN + 16 + 8 };
 

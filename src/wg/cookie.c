@@ -177,9 +177,10 @@ void wg_cookie_message_create(struct message_handshake_cookie *dst,
 	memzero_explicit(cookie, sizeof(cookie));
 }
 
-void wg_cookie_message_consume(const struct message_handshake_cookie *src,
-			       struct wg_device *wg)
+struct wg_peer *wg_cookie_message_consume(const struct message_handshake_cookie *src,
+					  struct wg_device *wg)
 {
+	struct wg_peer *peer = NULL;
 	struct index_entry *entry;
 	uint8_t cookie[COOKIE_LEN];
 	struct cookie *c;
@@ -189,7 +190,7 @@ void wg_cookie_message_consume(const struct message_handshake_cookie *src,
 				   le32toh(src->receiver_index));
 	if (!entry) {
 		wg_count_drop(wg, DROP_RX_COOKIE);
-		return;
+		return NULL;
 	}
 	c = &entry->peer->latest_cookie;
 	if (!c->have_sent_mac1 ||
@@ -205,6 +206,8 @@ void wg_cookie_message_consume(const struct message_handshake_cookie *src,
 	c->birthdate = now_ns();
 	c->is_valid = true;
 	c->have_sent_mac1 = false;
+	peer = entry->peer;
 out:
 	memzero_explicit(cookie, sizeof(cookie));
+	return peer;
 }

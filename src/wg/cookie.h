@@ -71,7 +71,8 @@ void wg_cookie_message_create(struct message_handshake_cookie *dst,
 			      const void *message, size_t len, uint32_t index,
 			      struct cookie_checker *checker,
 			      const union sockaddr_inet *src);
-void wg_cookie_message_consume(const struct message_handshake_cookie *src,
-			       struct wg_device *wg);
+/* Takes the cookie from a reply; returns the peer it was for, or NULL. */
+struct wg_peer *wg_cookie_message_consume(const struct message_handshake_cookie *src,
+					  struct wg_device *wg);
 
 #endif

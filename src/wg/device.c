@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "base/time.h"
+#include "base/workers.h"
 #include "crypto/util.h"
 #include "crypto/x25519.h"
 #include "wg/allowedips.h"
@@ -90,6 +91,9 @@ int wg_device_new(struct loop *loop, const char *ifname, struct wg_device **out)
 	ret = pkt_batch_init(&wg->tx_batch);
 	if (ret < 0)
 		goto err;
+	ret = workers_new(workers_default_threads(), &wg->workers);
+	if (ret < 0)
+		goto err;
 	*out = wg;
 	return 0;
 err:
@@ -116,6 +120,7 @@ void wg_device_free(struct wg_device *wg)
 	work_cancel(wg->loop, &wg->handshake_work);
 	timer_del(&wg->ratelimiter_gc);
 	timer_del(&wg->bind_retry);
+	workers_free(wg->workers);
 	pkt_batch_free(&wg->rx_batch);
 	pkt_batch_free(&wg->tx_batch);
 	if (wg->handshake_queue.ring) {
@@ -296,7 +301,7 @@ static int apply_peer(struct wg_device *wg, const struct wg_peer_config *pc)
 		memcpy(peer->handshake.preshared_key, pc->preshared_key,
 		       NOISE_SYMMETRIC_KEY_LEN);
 	if (pc->flags & WGPEER_HAS_ENDPOINT)
-		peer->endpoint.addr = pc->endpoint;
+		wg_socket_set_peer_endpoint(peer, &pc->endpoint, NULL);
 	if (pc->flags & WGPEER_REPLACE_ALLOWEDIPS)
 		allowedips_remove_owner(wg->peer_allowedips, &peer->allowedips);
 	for (size_t i = 0; i < pc->allowedips_len; i++) {

@@ -26,6 +26,7 @@ struct ratelimiter;
 struct wg_config;
 struct strbuf;
 struct tun;
+struct workers;
 
 /* Why packets were dropped; each has a counter and a name (device.c). */
 enum wg_drop_reason {
@@ -58,6 +59,8 @@ struct wg_stats {
 
 struct handshake_msg {
 	union sockaddr_inet src;
+	struct inet_src local;
+	bool checked; /* mac1/mac2 and rate already checked, under load */
 	uint16_t len;
 	/* The handlers read it through the message structs: align it so. */
 	uint8_t data[sizeof(struct message_handshake_initiation)]
@@ -94,7 +97,10 @@ struct wg_device {
 	struct handshake_queue handshake_queue;
 	struct loop_work handshake_work;
 	uint64_t last_under_load;
+	uint64_t cookie_window_start; /* cookies owed in the current second */
+	unsigned int cookie_window_count;
 	struct pkt_batch rx_batch, tx_batch;
+	struct workers *workers; /* crypto threads; NULL: the loop alone */
 	struct wg_stats stats;
 	uint64_t peer_counter, keypair_counter;
 };

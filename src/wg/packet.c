@@ -5,9 +5,16 @@
 
 #include "wg/packet.h"
 
+/* The slots, the spare, then the receive buffers. */
+static size_t arena_size(void)
+{
+	return (size_t)(PKT_BATCH_MAX + 1) * PKT_BUF_SIZE +
+	       (size_t)PKT_RX_BUFS * PKT_RX_BUF_SIZE;
+}
+
 int pkt_batch_init(struct pkt_batch *batch)
 {
-	size_t size = (size_t)PKT_BATCH_MAX * PKT_BUF_SIZE;
+	size_t size = arena_size();
 	void *arena = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -19,6 +26,10 @@ int pkt_batch_init(struct pkt_batch *batch)
 		batch->pkts[i].head = batch->arena + (size_t)i * PKT_BUF_SIZE;
 		batch->pkts[i].data = batch->pkts[i].head;
 	}
+	batch->spare = batch->arena + (size_t)PKT_BATCH_MAX * PKT_BUF_SIZE;
+	for (unsigned int i = 0; i < PKT_RX_BUFS; i++)
+		batch->rx_bufs[i] = batch->spare + PKT_BUF_SIZE +
+				    (size_t)i * PKT_RX_BUF_SIZE;
 	return 0;
 }
 
@@ -26,6 +37,6 @@ void pkt_batch_free(struct pkt_batch *batch)
 {
 	if (!batch->arena)
 		return;
-	munmap(batch->arena, (size_t)PKT_BATCH_MAX * PKT_BUF_SIZE);
+	munmap(batch->arena, arena_size());
 	batch->arena = NULL;
 }

@@ -26,7 +26,10 @@ enum packet_sizes {
 	PKT_TAILROOM = MESSAGE_PADDING_MULTIPLE + NOISE_AUTHTAG_LEN,
 	/* Rounded to a cache line so every header in a batch is aligned. */
 	PKT_BUF_SIZE = (PKT_HEADROOM + PKT_MAX_INNER + PKT_TAILROOM + 63) & ~63,
-	PKT_BATCH_MAX = 128,
+	PKT_BATCH_MAX = 256,
+	/* Receive buffers for UDP GRO: each holds up to 64 datagrams. */
+	PKT_RX_BUFS = 8,
+	PKT_RX_BUF_SIZE = 65536,
 };
 
 enum pkt_state {
@@ -44,6 +47,7 @@ struct pkt {
 	uint32_t len;
 	uint8_t state;
 	union sockaddr_inet addr; /* RX: source; TX: destination */
+	struct inet_src src;      /* RX: our address it came to; TX: from */
 	struct wg_peer *peer;
 	struct noise_keypair *keypair; /* holds a reference while set */
 	uint64_t nonce;
@@ -53,7 +57,15 @@ struct pkt {
 struct pkt_batch {
 	struct pkt pkts[PKT_BATCH_MAX];
 	unsigned int len;
+	uint32_t mtu; /* for padding, while the batch is being encrypted */
 	uint8_t *arena;
+	uint8_t *rx_bufs[PKT_RX_BUFS];
+	/*
+	 * One more PKT_BUF_SIZE buffer, not any packet's: the TUN side swaps
+	 * it with a slot holding a super-packet, which then stays put while
+	 * its segments fill the slots of this and the next batches.
+	 */
+	uint8_t *spare;
 };
 
 /* Buffers are mapped lazily: only pages actually used become resident. */

@@ -22,6 +22,7 @@ struct wg_device;
 
 struct endpoint {
 	union sockaddr_inet addr; /* family 0: none known yet */
+	struct inet_src src;      /* where its packets arrive, if known */
 };
 
 /* A copy of an inner packet waiting for a usable keypair. */
@@ -50,6 +51,7 @@ struct wg_peer {
 	uint16_t persistent_keepalive_interval;
 	bool timer_need_another_keepalive;
 	bool sent_lastminute_handshake;
+	bool retried_on_cookie; /* this handshake attempt already did */
 	bool is_dead;
 	uint64_t last_sent_handshake;
 	struct timespec walltime_last_handshake;

@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "base/time.h"
+#include "base/workers.h"
 #include "crypto/aead.h"
 #include "wg/allowedips.h"
 #include "wg/cookie.h"
@@ -49,23 +50,12 @@ static bool valid_size(uint32_t type, size_t len)
 	}
 }
 
-static void queue_handshake(struct wg_device *wg, const struct pkt *pkt)
-{
-	struct handshake_queue *q = &wg->handshake_queue;
-	struct handshake_msg *msg;
-
-	if (q->len >= MAX_QUEUED_INCOMING_HANDSHAKES) {
-		wg_count_drop(wg, DROP_RX_HANDSHAKE_QUEUE);
-		return;
-	}
-	msg = &q->ring[(q->head + q->len) % MAX_QUEUED_INCOMING_HANDSHAKES];
-	q->len++;
-	msg->src = pkt->addr;
-	msg->len = (uint16_t)pkt->len;
-	memcpy(msg->data, pkt->data, pkt->len);
-	work_queue(wg->loop, &wg->handshake_work);
-}
-
+/*
+ * Under load when handshakes pile up faster than we can do the Diffie-
+ * Hellman work (the kernel's rule: an eighth of the queue), and for a
+ * second after. A sustained flood of handshakes that all need a cookie
+ * keeps it so, even though those never reach the queue.
+ */
 static bool under_load(struct wg_device *wg, uint64_t now)
 {
 	if (wg->handshake_queue.len >= MAX_QUEUED_INCOMING_HANDSHAKES / 8) {
@@ -74,11 +64,21 @@ static bool under_load(struct wg_device *wg, uint64_t now)
 	}
 	if (!wg->last_under_load)
 		return false;
-	/* Stay in cookie mode a second after the pressure is gone. */
 	if (!birthdate_has_expired(wg->last_under_load, 1, now))
 		return true;
 	wg->last_under_load = 0;
 	return false;
+}
+
+/* A cookie was owed: count it, and stay loaded while they keep coming. */
+static void note_cookie_owed(struct wg_device *wg, uint64_t now)
+{
+	if (birthdate_has_expired(wg->cookie_window_start, 1, now)) {
+		wg->cookie_window_start = now;
+		wg->cookie_window_count = 0;
+	}
+	if (++wg->cookie_window_count >= MAX_QUEUED_INCOMING_HANDSHAKES / 8)
+		wg->last_under_load = now;
 }
 
 enum handshake_verdict {
@@ -92,45 +92,89 @@ enum handshake_verdict {
  * and the per-source rate, else the sender gets a cookie to retry with.
  */
 static enum handshake_verdict check_macs(struct wg_device *wg,
-					 const struct handshake_msg *msg)
+					 const uint8_t *data, size_t len,
+					 const union sockaddr_inet *src)
 {
-	bool loaded = under_load(wg, now_ns());
+	uint64_t now = now_ns();
+	bool loaded = under_load(wg, now);
 	enum cookie_mac_state mac_state;
 
 	if (loaded) {
 		wg->stats.handshakes_under_load++;
 		if (!timer_pending(&wg->ratelimiter_gc))
-			timer_mod(&wg->ratelimiter_gc, now_ns() + NSEC_PER_SEC);
+			timer_mod(&wg->ratelimiter_gc, now + NSEC_PER_SEC);
 	}
-	mac_state = wg_cookie_validate_packet(&wg->cookie_checker, msg->data,
-					      msg->len, &msg->src, loaded);
+	mac_state = wg_cookie_validate_packet(&wg->cookie_checker, data, len,
+					      src, loaded);
 	if ((loaded && mac_state == VALID_MAC_WITH_COOKIE) ||
 	    (!loaded && mac_state == VALID_MAC_BUT_NO_COOKIE))
 		return HANDSHAKE_ACCEPT;
-	if (loaded && mac_state == VALID_MAC_BUT_NO_COOKIE)
+	if (loaded && mac_state == VALID_MAC_BUT_NO_COOKIE) {
+		note_cookie_owed(wg, now);
 		return HANDSHAKE_SEND_COOKIE;
+	}
 	wg_count_drop(wg, mac_state == VALID_MAC_WITH_COOKIE_BUT_RATELIMITED ?
 				  DROP_RX_RATELIMITED :
 				  DROP_RX_BAD_MAC);
 	return HANDSHAKE_DROP;
 }
 
-static void send_cookie(struct wg_device *wg, const struct handshake_msg *msg)
+static void send_cookie(struct wg_device *wg, const uint8_t *data, size_t len,
+			const union sockaddr_inet *src)
 {
 	/* Initiations and responses both carry it right after the type. */
 	uint32_t sender_index;
 
-	memcpy(&sender_index, msg->data + sizeof(struct message_header),
+	memcpy(&sender_index, data + sizeof(struct message_header),
 	       sizeof(sender_index));
-	wg_packet_send_handshake_cookie(wg, msg->data, msg->len,
-					le32toh(sender_index), &msg->src);
+	wg_packet_send_handshake_cookie(wg, data, len, le32toh(sender_index),
+					src);
+}
+
+/*
+ * Handshake messages wait in a queue for the expensive part. Under load
+ * the cheap checks happen right here instead: a flood that cannot answer
+ * our cookies (forged sources) costs a MAC and a cookie reply each, and
+ * never takes a place in the queue from a peer that can.
+ */
+static void queue_handshake(struct wg_device *wg, const struct pkt *pkt,
+			    uint32_t type)
+{
+	struct handshake_queue *q = &wg->handshake_queue;
+	struct handshake_msg *msg;
+	bool checked = false;
+
+	if (type != MESSAGE_HANDSHAKE_COOKIE && under_load(wg, now_ns())) {
+		switch (check_macs(wg, pkt->data, pkt->len, &pkt->addr)) {
+		case HANDSHAKE_DROP:
+			return;
+		case HANDSHAKE_SEND_COOKIE:
+			send_cookie(wg, pkt->data, pkt->len, &pkt->addr);
+			return;
+		case HANDSHAKE_ACCEPT:
+			checked = true;
+			break;
+		}
+	}
+	if (q->len >= MAX_QUEUED_INCOMING_HANDSHAKES) {
+		wg_count_drop(wg, DROP_RX_HANDSHAKE_QUEUE);
+		return;
+	}
+	msg = &q->ring[(q->head + q->len) % MAX_QUEUED_INCOMING_HANDSHAKES];
+	q->len++;
+	msg->src = pkt->addr;
+	msg->local = pkt->src;
+	msg->len = (uint16_t)pkt->len;
+	msg->checked = checked;
+	memcpy(msg->data, pkt->data, pkt->len);
+	work_queue(wg->loop, &wg->handshake_work);
 }
 
 /* An authenticated handshake message arrived from peer. */
 static void handshake_received(struct wg_peer *peer,
 			       const struct handshake_msg *msg)
 {
-	wg_socket_set_peer_endpoint(peer, &msg->src);
+	wg_socket_set_peer_endpoint(peer, &msg->src, &msg->local);
 	peer->rx_bytes += msg->len;
 	/*
 	 * Before anything is sent in reply: sending is synchronous here, and
@@ -184,20 +228,40 @@ static void receive_response(struct wg_device *wg,
 	}
 }
 
+/*
+ * A cookie for a handshake we are waiting on: retry at once with it
+ * rather than after REKEY_TIMEOUT, so a loaded responder still answers a
+ * real peer within a round trip. Once per attempt, so that a stream of
+ * cookies cannot drive our initiations.
+ */
+static void receive_cookie(struct wg_device *wg, const struct handshake_msg *msg)
+{
+	struct wg_peer *peer =
+		wg_cookie_message_consume((const void *)msg->data, wg);
+
+	if (!peer || peer->handshake.state != HANDSHAKE_CREATED_INITIATION ||
+	    peer->retried_on_cookie)
+		return;
+	peer->retried_on_cookie = true;
+	wg_noise_reset_last_sent_handshake(&peer->last_sent_handshake);
+	wg_packet_send_queued_handshake_initiation(peer, true);
+}
+
 static void receive_handshake(struct wg_device *wg,
 			      const struct handshake_msg *msg)
 {
 	uint32_t type = message_type(msg->data, msg->len);
 
 	if (type == MESSAGE_HANDSHAKE_COOKIE) {
-		wg_cookie_message_consume((const void *)msg->data, wg);
+		receive_cookie(wg, msg);
 		return;
 	}
-	switch (check_macs(wg, msg)) {
+	switch (msg->checked ? HANDSHAKE_ACCEPT :
+			       check_macs(wg, msg->data, msg->len, &msg->src)) {
 	case HANDSHAKE_DROP:
 		return;
 	case HANDSHAKE_SEND_COOKIE:
-		send_cookie(wg, msg);
+		send_cookie(wg, msg->data, msg->len, &msg->src);
 		return;
 	case HANDSHAKE_ACCEPT:
 		break;
@@ -267,29 +331,33 @@ static void sort_batch(struct wg_device *wg, struct pkt_batch *batch)
 		if (type == MESSAGE_DATA)
 			assign_data(wg, pkt);
 		else
-			queue_handshake(wg, pkt);
+			queue_handshake(wg, pkt, type);
 	}
 }
 
-/* Stage two: independent per packet, the part worth spreading on cores. */
-static void decrypt_packets(struct pkt_batch *batch)
+static void decrypt_one(void *arg, unsigned int i)
 {
-	for (unsigned int i = 0; i < batch->len; i++) {
-		struct pkt *pkt = &batch->pkts[i];
-		uint8_t *c = pkt->data + sizeof(struct message_data);
-		size_t clen = pkt->len - sizeof(struct message_data);
+	struct pkt_batch *batch = arg;
+	struct pkt *pkt = &batch->pkts[i];
+	uint8_t *c = pkt->data + sizeof(struct message_data);
+	size_t clen = pkt->len - sizeof(struct message_data);
 
-		if (pkt->state != PKT_PENDING)
-			continue;
-		if (wg_aead_open(c, c, clen, NULL, 0, pkt->nonce,
-				 pkt->keypair->receiving.key)) {
-			pkt->state = PKT_CRYPTED;
-			pkt->data = c;
-			pkt->len = (uint32_t)(clen - NOISE_AUTHTAG_LEN);
-		} else {
-			pkt->state = PKT_FAILED;
-		}
+	if (pkt->state != PKT_PENDING)
+		return;
+	if (wg_aead_open(c, c, clen, NULL, 0, pkt->nonce,
+			 pkt->keypair->receiving.key)) {
+		pkt->state = PKT_CRYPTED;
+		pkt->data = c;
+		pkt->len = (uint32_t)(clen - NOISE_AUTHTAG_LEN);
+	} else {
+		pkt->state = PKT_FAILED;
 	}
+}
+
+/* Stage two: independent per packet, spread over the worker threads. */
+static void decrypt_packets(struct wg_device *wg, struct pkt_batch *batch)
+{
+	workers_run(wg->workers, decrypt_one, batch, batch->len);
 }
 
 /* The inner packet's honest length and source, or false if it lies. */
@@ -353,7 +421,7 @@ static void consume_data(struct wg_device *wg, struct pkt *pkt)
 		wg_count_drop(wg, DROP_RX_REPLAY);
 		return;
 	}
-	wg_socket_set_peer_endpoint(peer, &pkt->addr);
+	wg_socket_set_peer_endpoint(peer, &pkt->addr, &pkt->src);
 	/* First, as in receive_handshake: the staged data sent below counts. */
 	wg_timers_any_authenticated_packet_received(peer);
 	wg_timers_any_authenticated_packet_traversal(peer);
@@ -389,7 +457,7 @@ static void consume_data(struct wg_device *wg, struct pkt *pkt)
 void wg_packet_receive_batch(struct wg_device *wg, struct pkt_batch *batch)
 {
 	sort_batch(wg, batch);
-	decrypt_packets(batch);
+	decrypt_packets(wg, batch);
 	for (unsigned int i = 0; i < batch->len; i++) {
 		struct pkt *pkt = &batch->pkts[i];
 

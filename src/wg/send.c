@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/time.h"
+#include "base/workers.h"
 #include "crypto/aead.h"
 #include "crypto/util.h"
 #include "wg/allowedips.h"
@@ -42,8 +43,10 @@ static void send_handshake_initiation(struct wg_peer *peer)
 void wg_packet_send_queued_handshake_initiation(struct wg_peer *peer,
 						bool is_retry)
 {
-	if (!is_retry)
+	if (!is_retry) {
 		peer->timer_handshake_attempts = 0;
+		peer->retried_on_cookie = false;
+	}
 	if (peer->is_dead || !peer->device->up)
 		return;
 	send_handshake_initiation(peer);
@@ -356,25 +359,31 @@ static void assign_packets(struct wg_device *wg, struct pkt_batch *batch,
 		pkt->keypair = wg_noise_keypair_get(keypair);
 		pkt->nonce = keypair->sending_counter++;
 		pkt->addr = peer->endpoint.addr;
+		pkt->src = peer->endpoint.src;
 		pkt->state = PKT_PENDING;
 	}
 }
 
-/* Stage two: independent per packet, the part worth spreading on cores. */
+static void encrypt_one(void *arg, unsigned int i)
+{
+	struct pkt_batch *batch = arg;
+	struct pkt *pkt = &batch->pkts[i];
+	size_t len;
+
+	if (pkt->state != PKT_PENDING)
+		return;
+	len = wg_packet_encrypt(pkt->head, pkt->len, pkt->keypair, pkt->nonce,
+				batch->mtu);
+	pkt->state = len ? PKT_READY : PKT_FAILED;
+	pkt->data = pkt->head;
+	pkt->len = (uint32_t)len;
+}
+
+/* Stage two: independent per packet, spread over the worker threads. */
 static void encrypt_packets(struct wg_device *wg, struct pkt_batch *batch)
 {
-	for (unsigned int i = 0; i < batch->len; i++) {
-		struct pkt *pkt = &batch->pkts[i];
-		size_t len;
-
-		if (pkt->state != PKT_PENDING)
-			continue;
-		len = wg_packet_encrypt(pkt->head, pkt->len, pkt->keypair,
-					pkt->nonce, wg->mtu);
-		pkt->state = len ? PKT_READY : PKT_FAILED;
-		pkt->data = pkt->head;
-		pkt->len = (uint32_t)len;
-	}
+	batch->mtu = wg->mtu;
+	workers_run(wg->workers, encrypt_one, batch, batch->len);
 }
 
 /* Stage three: bookkeeping, in order, once the packets are out. */

@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The device's UDP sockets: binding the v4/v6 pair with the offloads the
+ * kernel grants, single sends (handshakes, cookies, keepalives) and the
+ * peer endpoint learnt from authenticated packets.
+ */
 #include <errno.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -7,19 +13,20 @@
 
 #include "base/log.h"
 #include "wg/device.h"
-#include "wg/packet.h"
+#include "wg/features.h"
 #include "wg/peer.h"
-#include "wg/receive.h"
 #include "wg/socket.h"
+#include "wg/socket_priv.h"
 
 enum {
 	SOCKET_BUFFER_SIZE = 7 << 20,
 	BIND_ATTEMPTS = 100,
-	/* Batches read per wake-up before other descriptors get a turn. */
-	RX_ROUNDS = 8,
-	/* How long a full send buffer may stall the loop before we drop. */
-	SEND_WAIT_MS = 100,
-	CONTROL_WAIT_MS = 10,
+};
+
+struct bound {
+	int fd;
+	uint16_t port;
+	bool gso, gro;
 };
 
 void wg_socket_init(struct wg_socket *sock)
@@ -47,16 +54,37 @@ static int set_mark(int fd, uint32_t fwmark)
 	return 0;
 }
 
-/* Opens and binds one socket; returns the fd or -errno. */
+/*
+ * Packet info tells which local address each datagram arrived on (sticky
+ * sources); GSO and GRO let one syscall carry up to 64 datagrams. Each is
+ * optional: the kernel may refuse, the user may disable.
+ */
+static void set_options(int family, struct bound *b)
+{
+	int one = 1, zero = 0;
+
+	if (family == AF_INET)
+		setsockopt(b->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	else
+		setsockopt(b->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+			   sizeof(one));
+	b->gso = wg_feature_enabled(FEATURE_UDP_GSO) &&
+		 !setsockopt(b->fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof(zero));
+	b->gro = wg_feature_enabled(FEATURE_UDP_GRO) &&
+		 !setsockopt(b->fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
+	set_buffers(b->fd);
+}
+
+/* Opens and binds one socket; -errno on failure. */
 static int open_bound(int family, uint16_t port, uint32_t fwmark,
-		      uint16_t *bound_port)
+		      struct bound *b)
 {
 	union sockaddr_inet addr;
 	socklen_t len;
-	int fd, one = 1, ret;
+	int one = 1, ret;
 
-	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	b->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (b->fd < 0)
 		return -errno;
 	memset(&addr, 0, sizeof(addr));
 	if (family == AF_INET) {
@@ -65,26 +93,27 @@ static int open_bound(int family, uint16_t port, uint32_t fwmark,
 		len = sizeof(addr.in);
 	} else {
 		/* v4 traffic goes to the v4 socket, so keep this one v6. */
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
+		if (setsockopt(b->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
 			goto err;
 		addr.in6.sin6_family = AF_INET6;
 		addr.in6.sin6_port = htons(port);
 		len = sizeof(addr.in6);
 	}
-	if (fwmark && set_mark(fd, fwmark) < 0)
+	if (fwmark && set_mark(b->fd, fwmark) < 0)
 		goto err;
-	if (bind(fd, &addr.sa, len) < 0)
+	if (bind(b->fd, &addr.sa, len) < 0)
 		goto err;
 	len = sizeof(addr);
-	if (getsockname(fd, &addr.sa, &len) < 0)
+	if (getsockname(b->fd, &addr.sa, &len) < 0)
 		goto err;
-	*bound_port = ntohs(family == AF_INET ? addr.in.sin_port :
-						addr.in6.sin6_port);
-	set_buffers(fd);
-	return fd;
+	b->port = ntohs(family == AF_INET ? addr.in.sin_port :
+					    addr.in6.sin6_port);
+	set_options(family, b);
+	return 0;
 err:
 	ret = -errno;
-	close(fd);
+	close(b->fd);
+	b->fd = -1;
 	return ret;
 }
 
@@ -92,92 +121,24 @@ err:
  * Binds the pair. With port 0 the v4 socket picks a port that may be
  * taken for v6; try again with another, like wireguard-go.
  */
-static int open_pair(uint16_t port, uint32_t fwmark, int *fd4, int *fd6,
-		     uint16_t *bound)
+static int open_pair(uint16_t port, uint32_t fwmark, struct bound *b4,
+		     struct bound *b6)
 {
 	for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
-		uint16_t p4 = 0, p6 = 0;
+		int r4 = open_bound(AF_INET, port, fwmark, b4), r6;
 
-		*fd4 = open_bound(AF_INET, port, fwmark, &p4);
-		if (*fd4 < 0 && *fd4 != -EAFNOSUPPORT)
-			return *fd4;
-		*fd6 = open_bound(AF_INET6, *fd4 >= 0 ? p4 : port, fwmark, &p6);
-		if (*fd6 >= 0 || *fd6 == -EAFNOSUPPORT) {
-			if (*fd4 < 0 && *fd6 < 0)
-				return -EAFNOSUPPORT;
-			*bound = *fd4 >= 0 ? p4 : p6;
-			return 0;
-		}
-		if (*fd4 >= 0)
-			close(*fd4);
-		if (port || *fd6 != -EADDRINUSE)
-			return *fd6;
+		if (r4 < 0 && r4 != -EAFNOSUPPORT)
+			return r4;
+		r6 = open_bound(AF_INET6, r4 ? port : b4->port, fwmark, b6);
+		if (!r6 || r6 == -EAFNOSUPPORT)
+			return r4 && r6 ? -EAFNOSUPPORT : 0;
+		if (!r4)
+			close(b4->fd);
+		b4->fd = -1;
+		if (port || r6 != -EADDRINUSE)
+			return r6;
 	}
 	return -EADDRINUSE;
-}
-
-static int recv_batch(struct wg_device *wg, int fd)
-{
-	struct pkt_batch *batch = &wg->rx_batch;
-	struct mmsghdr msgs[PKT_BATCH_MAX];
-	struct iovec iov[PKT_BATCH_MAX];
-	int n;
-
-	for (unsigned int i = 0; i < PKT_BATCH_MAX; i++) {
-		struct pkt *pkt = &batch->pkts[i];
-
-		iov[i].iov_base = pkt->head;
-		iov[i].iov_len = PKT_BUF_SIZE;
-		memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
-		msgs[i].msg_hdr.msg_name = &pkt->addr;
-		msgs[i].msg_hdr.msg_namelen = sizeof(pkt->addr);
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	do
-		n = recvmmsg(fd, msgs, PKT_BATCH_MAX, MSG_DONTWAIT, NULL);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n < 0 && errno != EAGAIN ? -errno : 0;
-	for (int i = 0; i < n; i++) {
-		struct pkt *pkt = &batch->pkts[i];
-
-		pkt->data = pkt->head;
-		/* A truncated datagram is not what was sent: size it 0. */
-		pkt->len = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ?
-				   0 : msgs[i].msg_len;
-	}
-	batch->len = (unsigned int)n;
-	return n;
-}
-
-static void socket_readable(struct wg_device *wg, int fd)
-{
-	for (int round = 0; round < RX_ROUNDS; round++) {
-		int n = recv_batch(wg, fd);
-
-		if (n <= 0)
-			break;
-		wg_packet_receive_batch(wg, &wg->rx_batch);
-		if (n < PKT_BATCH_MAX)
-			break;
-	}
-}
-
-static void socket4_cb(struct loop_fd *lfd, uint32_t events)
-{
-	struct wg_device *wg = container_of(lfd, struct wg_device, sock.lfd4);
-
-	(void)events;
-	socket_readable(wg, wg->sock.fd4);
-}
-
-static void socket6_cb(struct loop_fd *lfd, uint32_t events)
-{
-	struct wg_device *wg = container_of(lfd, struct wg_device, sock.lfd6);
-
-	(void)events;
-	socket_readable(wg, wg->sock.fd6);
 }
 
 void wg_socket_close(struct wg_device *wg)
@@ -199,23 +160,29 @@ void wg_socket_close(struct wg_device *wg)
 int wg_socket_reinit(struct wg_device *wg, uint16_t port, uint32_t fwmark)
 {
 	struct wg_socket *sock = &wg->sock;
-	int fd4, fd6, ret;
-	uint16_t bound;
+	struct bound b4 = { .fd = -1 }, b6 = { .fd = -1 };
+	int ret;
 
-	ret = open_pair(port, fwmark, &fd4, &fd6, &bound);
+	ret = open_pair(port, fwmark, &b4, &b6);
 	if (ret < 0)
 		return ret;
 	wg_socket_close(wg);
-	sock->fd4 = fd4 >= 0 ? fd4 : -1;
-	sock->fd6 = fd6 >= 0 ? fd6 : -1;
-	sock->port = bound;
-	sock->lfd4 = (struct loop_fd){ .fd = sock->fd4, .cb = socket4_cb };
-	sock->lfd6 = (struct loop_fd){ .fd = sock->fd6, .cb = socket6_cb };
+	sock->fd4 = b4.fd;
+	sock->fd6 = b6.fd;
+	sock->port = b4.fd >= 0 ? b4.port : b6.port;
+	sock->gso[0] = b4.gso;
+	sock->gro[0] = b4.gro;
+	sock->gso[1] = b6.gso;
+	sock->gro[1] = b6.gro;
+	sock->lfd4 = (struct loop_fd){ .fd = sock->fd4, .cb = wg_socket_rx4 };
+	sock->lfd6 = (struct loop_fd){ .fd = sock->fd6, .cb = wg_socket_rx6 };
 	if ((sock->fd4 >= 0 && (ret = loop_fd_add(wg->loop, &sock->lfd4, EPOLLIN)) < 0) ||
 	    (sock->fd6 >= 0 && (ret = loop_fd_add(wg->loop, &sock->lfd6, EPOLLIN)) < 0)) {
 		wg_socket_close(wg);
 		return ret;
 	}
+	pr_debug("UDP port %u: gso %d/%d, gro %d/%d (v4/v6)", sock->port,
+		 sock->gso[0], sock->gso[1], sock->gro[0], sock->gro[1]);
 	return 0;
 }
 
@@ -226,7 +193,7 @@ int wg_socket_set_fwmark(struct wg_device *wg, uint32_t fwmark)
 	return ret < 0 ? ret : set_mark(wg->sock.fd6, fwmark);
 }
 
-static int fd_for(struct wg_device *wg, const union sockaddr_inet *dst)
+int wg_socket_fd_for(struct wg_device *wg, const union sockaddr_inet *dst)
 {
 	if (dst->sa.sa_family == AF_INET)
 		return wg->sock.fd4;
@@ -235,11 +202,52 @@ static int fd_for(struct wg_device *wg, const union sockaddr_inet *dst)
 	return -1;
 }
 
-static bool wait_writable(int fd, int timeout_ms)
+bool wg_socket_wait_writable(int fd, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 
 	return timeout_ms > 0 && poll(&pfd, 1, timeout_ms) > 0;
+}
+
+size_t wg_socket_put_control(union socket_control *control, sa_family_t family,
+			     const struct inet_src *src, uint16_t gso_size)
+{
+	struct msghdr mh = {
+		.msg_control = control->buf,
+		.msg_controllen = sizeof(control->buf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+	size_t used = 0;
+
+	memset(control, 0, sizeof(*control));
+	if (src && src->set && family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_spec_dst = src->v4 };
+
+		cmsg->cmsg_level = IPPROTO_IP;
+		cmsg->cmsg_type = IP_PKTINFO;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cmsg), &pi, sizeof(pi));
+		used += CMSG_SPACE(sizeof(pi));
+		cmsg = (struct cmsghdr *)(control->buf + used);
+	} else if (src && src->set && family == AF_INET6) {
+		struct in6_pktinfo pi = { .ipi6_addr = src->v6,
+					  .ipi6_ifindex = src->ifindex };
+
+		cmsg->cmsg_level = IPPROTO_IPV6;
+		cmsg->cmsg_type = IPV6_PKTINFO;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cmsg), &pi, sizeof(pi));
+		used += CMSG_SPACE(sizeof(pi));
+		cmsg = (struct cmsghdr *)(control->buf + used);
+	}
+	if (gso_size) {
+		cmsg->cmsg_level = SOL_UDP;
+		cmsg->cmsg_type = UDP_SEGMENT;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(gso_size));
+		memcpy(CMSG_DATA(cmsg), &gso_size, sizeof(gso_size));
+		used += CMSG_SPACE(sizeof(gso_size));
+	}
+	return used;
 }
 
 /*
@@ -248,20 +256,32 @@ static bool wait_writable(int fd, int timeout_ms)
  * starve, never for cookie replies, which go out exactly when we are
  * flooded and must stay responsive.
  */
-static int send_one(int fd, const union sockaddr_inet *dst, const void *buf,
-		    size_t len, int wait_ms)
+static int send_one(int fd, const union sockaddr_inet *dst,
+		    const struct inet_src *src, const void *buf, size_t len,
+		    int wait_ms)
 {
-	ssize_t r;
+	union socket_control control;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_name = (void *)dst,
+		.msg_namelen = sockaddr_len(dst),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+	};
 
 	if (fd < 0)
 		return -ENETDOWN;
+	mh.msg_controllen = wg_socket_put_control(&control, dst->sa.sa_family,
+						  src, 0);
+	if (!mh.msg_controllen)
+		mh.msg_control = NULL;
 	for (;;) {
-		r = sendto(fd, buf, len, 0, &dst->sa, sockaddr_len(dst));
-		if (r >= 0)
+		if (sendmsg(fd, &mh, 0) >= 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN && wait_writable(fd, wait_ms)) {
+		if (errno == EAGAIN && wg_socket_wait_writable(fd, wait_ms)) {
 			wait_ms = 0;
 			continue;
 		}
@@ -273,12 +293,18 @@ int wg_socket_send_buffer_to_peer(struct wg_peer *peer, const void *buf,
 				  size_t len)
 {
 	struct wg_device *wg = peer->device;
-	int ret;
+	struct endpoint *ep = &peer->endpoint;
+	int fd = wg_socket_fd_for(wg, &ep->addr), ret;
 
-	if (!peer->endpoint.addr.sa.sa_family)
+	if (!ep->addr.sa.sa_family)
 		return -EDESTADDRREQ;
-	ret = send_one(fd_for(wg, &peer->endpoint.addr), &peer->endpoint.addr,
-		       buf, len, CONTROL_WAIT_MS);
+	ret = send_one(fd, &ep->addr, &ep->src, buf, len, CONTROL_WAIT_MS);
+	/* The address we used to answer from may be gone: let the kernel
+	 * choose, as the kernel's own WireGuard does. */
+	if (ret && ret != -EAGAIN && ep->src.set) {
+		wg_socket_clear_peer_endpoint_src(peer);
+		ret = send_one(fd, &ep->addr, NULL, buf, len, CONTROL_WAIT_MS);
+	}
 	if (!ret)
 		peer->tx_bytes += len;
 	else
@@ -289,100 +315,31 @@ int wg_socket_send_buffer_to_peer(struct wg_peer *peer, const void *buf,
 int wg_socket_send_buffer_as_reply(struct wg_device *wg, const void *buf,
 				   size_t len, const union sockaddr_inet *dst)
 {
-	int ret = send_one(fd_for(wg, dst), dst, buf, len, 0);
+	int ret = send_one(wg_socket_fd_for(wg, dst), dst, NULL, buf, len, 0);
 
 	if (ret)
 		wg_count_drop(wg, DROP_TX_SEND_ERROR);
 	return ret;
 }
 
-/*
- * Sends the packets idx[0..count) of one family with as few syscalls as
- * possible. Returns false when the socket stayed full for SEND_WAIT_MS:
- * the rest is dropped, and the caller should stop reading for a while so
- * the kernel's own queues push back on the senders.
- */
-static bool send_run(struct wg_device *wg, struct pkt_batch *batch,
-		     unsigned int *idx, unsigned int count)
-{
-	struct mmsghdr msgs[PKT_BATCH_MAX];
-	struct iovec iov[PKT_BATCH_MAX];
-	int fd = fd_for(wg, &batch->pkts[idx[0]].addr);
-	unsigned int sent = 0;
-	bool flowing = true;
-
-	for (unsigned int i = 0; i < count; i++) {
-		struct pkt *pkt = &batch->pkts[idx[i]];
-
-		iov[i].iov_base = pkt->data;
-		iov[i].iov_len = pkt->len;
-		memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
-		msgs[i].msg_hdr.msg_name = &pkt->addr;
-		msgs[i].msg_hdr.msg_namelen = sockaddr_len(&pkt->addr);
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	while (fd >= 0 && sent < count && flowing) {
-		int n = sendmmsg(fd, msgs + sent, count - sent, 0);
-
-		if (n > 0) {
-			sent += (unsigned int)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			flowing = wait_writable(fd, SEND_WAIT_MS);
-			continue;
-		}
-		/* This datagram cannot go (e.g. unreachable): skip it. */
-		batch->pkts[idx[sent]].state = PKT_UNSENT;
-		wg_count_drop(wg, DROP_TX_SEND_ERROR);
-		sent++;
-	}
-	for (unsigned int i = sent; i < count; i++) {
-		batch->pkts[idx[i]].state = PKT_UNSENT;
-		wg_count_drop(wg, DROP_TX_SEND_ERROR);
-	}
-	return flowing;
-}
-
-bool wg_socket_send_batch(struct wg_device *wg, struct pkt_batch *batch)
-{
-	unsigned int idx[PKT_BATCH_MAX], count = 0;
-	sa_family_t family = 0;
-	bool flowing = true;
-
-	for (unsigned int i = 0; i < batch->len; i++) {
-		struct pkt *pkt = &batch->pkts[i];
-
-		if (pkt->state != PKT_READY)
-			continue;
-		if (count && pkt->addr.sa.sa_family != family) {
-			flowing &= send_run(wg, batch, idx, count);
-			count = 0;
-		}
-		family = pkt->addr.sa.sa_family;
-		idx[count++] = i;
-	}
-	if (count)
-		flowing &= send_run(wg, batch, idx, count);
-	return flowing;
-}
-
 void wg_socket_set_peer_endpoint(struct wg_peer *peer,
-				 const union sockaddr_inet *addr)
+				 const union sockaddr_inet *addr,
+				 const struct inet_src *src)
 {
-	if (sockaddr_equal(&peer->endpoint.addr, addr))
+	struct endpoint *ep = &peer->endpoint;
+
+	if (sockaddr_equal(&ep->addr, addr) &&
+	    (!src || (ep->src.set == src->set && ep->src.ifindex == src->ifindex &&
+		      !memcmp(&ep->src.v6, &src->v6, sizeof(src->v6)))))
 		return;
-	peer->endpoint.addr = *addr;
+	ep->addr = *addr;
+	if (src)
+		ep->src = *src;
+	else
+		memset(&ep->src, 0, sizeof(ep->src));
 }
 
 void wg_socket_clear_peer_endpoint_src(struct wg_peer *peer)
 {
-	/*
-	 * Nothing to clear yet: the kernel picks the source address per
-	 * datagram. Sticky sources (IP_PKTINFO) will live here.
-	 */
-	(void)peer;
+	memset(&peer->endpoint.src, 0, sizeof(peer->endpoint.src));
 }

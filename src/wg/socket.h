@@ -21,6 +21,8 @@ struct wg_socket {
 	int fd4, fd6; /* -1 when closed */
 	struct loop_fd lfd4, lfd6;
 	uint16_t port; /* the bound port, 0 while closed */
+	/* Offloads the kernel accepted, per family (0: v4, 1: v6). */
+	bool gso[2], gro[2];
 };
 
 void wg_socket_init(struct wg_socket *sock);
@@ -43,9 +45,15 @@ int wg_socket_send_buffer_as_reply(struct wg_device *wg, const void *buf,
  */
 bool wg_socket_send_batch(struct wg_device *wg, struct pkt_batch *batch);
 
-/* Roaming: the latest authenticated source becomes the endpoint. */
+/*
+ * Roaming: the latest authenticated source becomes the endpoint, and the
+ * local address it came to our source for replies (src may be NULL: let
+ * the kernel choose, as for a configured endpoint).
+ */
 void wg_socket_set_peer_endpoint(struct wg_peer *peer,
-				 const union sockaddr_inet *addr);
+				 const union sockaddr_inet *addr,
+				 const struct inet_src *src);
+/* Forget the sticky source (it may be the cause of trouble). */
 void wg_socket_clear_peer_endpoint_src(struct wg_peer *peer);
 
 #endif

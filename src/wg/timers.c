@@ -140,6 +140,7 @@ void wg_timers_handshake_complete(struct wg_peer *peer)
 	timer_del(&peer->timer_retransmit_handshake);
 	peer->timer_handshake_attempts = 0;
 	peer->sent_lastminute_handshake = false;
+	peer->retried_on_cookie = false;
 	clock_gettime(CLOCK_REALTIME, &peer->walltime_last_handshake);
 }
 

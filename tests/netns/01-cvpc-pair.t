@@ -9,18 +9,8 @@ veth "$A" "$B" 192.168.101.1/24 192.168.101.2/24 fd01::1/64 fd01::2/64
 start_cvpc "$A" wgc01a
 start_cvpc "$B" wgc01b
 
-ka=$(genkey) kb=$(genkey)
-pa=$(pubkey "$ka") pb=$(pubkey "$kb")
-ip netns exec "$A" wg set wgc01a private-key <(echo "$ka") listen-port 51001 \
-	peer "$pb" endpoint 192.168.101.2:51002 allowed-ips 10.1.0.2/32,fd10::2/128
-ip netns exec "$B" wg set wgc01b private-key <(echo "$kb") listen-port 51002 \
-	peer "$pa" endpoint 192.168.101.1:51001 allowed-ips 10.1.0.1/32,fd10::1/128
-ip -n "$A" addr add 10.1.0.1/24 dev wgc01a
-ip -n "$A" addr add fd10::1/64 dev wgc01a nodad
-ip -n "$B" addr add 10.1.0.2/24 dev wgc01b
-ip -n "$B" addr add fd10::2/64 dev wgc01b nodad
-ip -n "$A" link set wgc01a up
-ip -n "$B" link set wgc01b up
+wg_pair "$A" wgc01a 192.168.101.1:51001 10.1.0.1,fd10::1 \
+	"$B" wgc01b 192.168.101.2:51002 10.1.0.2,fd10::2
 
 check "A pings B over IPv4 (A initiates, IPv4 outer)" \
 	ip netns exec "$A" ping -c 2 -W 2 -i 0.2 10.1.0.2

@@ -19,26 +19,6 @@ log_lines() { wc -l <"$LOGDIR/$1.log"; }
 # logged <ifname> <from-line> <text>: whether the text was logged since.
 logged() { log_since "$1" "$2" | grep -qF "$3"; }
 
-listening() { [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]; }
-
-# transfer <from-ns> <to-ns> <to-addr> <port> <tag>: pipes $BYTES random
-# bytes through ncat; sums and byte counts land in $LOGDIR/<tag>.*.
-transfer() {
-	local from=$1 to=$2 addr=$3 port=$4 tag=$LOGDIR/$5 rpid start
-	rm -f "$tag".*
-	ip netns exec "$to" timeout 50 ncat -l --recv-only "$addr" "$port" |
-		tee >(sha256sum >"$tag.rx.sha") | wc -c >"$tag.rx.len" &
-	rpid=$!
-	wait_for 10 listening "$to" "$port" || return 1
-	start=$(date +%s%N)
-	head -c "$BYTES" /dev/urandom | tee >(sha256sum >"$tag.tx.sha") |
-		ip netns exec "$from" timeout 50 ncat --send-only "$addr" "$port"
-	wait "$rpid"
-	wait_for 10 test -s "$tag.rx.sha" -a -s "$tag.tx.sha"
-	diag "$5: $(cat "$tag.rx.len") bytes in" \
-		"$(( ($(date +%s%N) - start) / 1000000 )) ms"
-}
-
 ka=$(genkey) kb=$(genkey)
 pa=$(pubkey "$ka") pb=$(pubkey "$kb")
 

@@ -12,41 +12,11 @@ veth "$A" "$B" 192.168.103.1/24 192.168.103.2/24 fd03::1/64 fd03::2/64
 start_cvpc "$A" "$WA"
 start_cvpc "$B" "$WB"
 
-listening() { [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]; }
-
-# transfer <from-ns> <to-ns> <to-addr> <port> <tag>: pipes $BYTES random
-# bytes through ncat; sums and byte counts land in $LOGDIR/<tag>.*.
-transfer() {
-	local from=$1 to=$2 addr=$3 port=$4 tag=$LOGDIR/$5 rpid start
-	rm -f "$tag".*
-	ip netns exec "$to" timeout 50 ncat -l --recv-only "$addr" "$port" |
-		tee >(sha256sum >"$tag.rx.sha") | wc -c >"$tag.rx.len" &
-	rpid=$!
-	wait_for 10 listening "$to" "$port" || return 1
-	start=$(date +%s%N)
-	head -c "$BYTES" /dev/urandom | tee >(sha256sum >"$tag.tx.sha") |
-		ip netns exec "$from" timeout 50 ncat --send-only "$addr" "$port"
-	wait "$rpid"
-	wait_for 10 test -s "$tag.rx.sha" -a -s "$tag.tx.sha"
-	diag "$5: $(cat "$tag.rx.len") bytes in" \
-		"$(( ($(date +%s%N) - start) / 1000000 )) ms"
-}
-
 # counters <ns> <ifname>: "rx tx" of the device's only peer.
 counters() { ip netns exec "$1" wg show "$2" transfer | cut -f2,3; }
 
-ka=$(genkey) kb=$(genkey)
-pa=$(pubkey "$ka") pb=$(pubkey "$kb")
-ip netns exec "$A" wg set "$WA" private-key <(echo "$ka") listen-port 51031 \
-	peer "$pb" endpoint "[fd03::2]:51032" allowed-ips 10.3.0.2/32,fd03:1::2/128
-ip netns exec "$B" wg set "$WB" private-key <(echo "$kb") listen-port 51032 \
-	peer "$pa" endpoint "[fd03::1]:51031" allowed-ips 10.3.0.1/32,fd03:1::1/128
-ip -n "$A" addr add 10.3.0.1/24 dev "$WA"
-ip -n "$A" addr add fd03:1::1/64 dev "$WA" nodad
-ip -n "$B" addr add 10.3.0.2/24 dev "$WB"
-ip -n "$B" addr add fd03:1::2/64 dev "$WB" nodad
-ip -n "$A" link set "$WA" up
-ip -n "$B" link set "$WB" up
+wg_pair "$A" "$WA" "[fd03::1]:51031" 10.3.0.1,fd03:1::1 \
+	"$B" "$WB" "[fd03::2]:51032" 10.3.0.2,fd03:1::2
 
 check "A pings B (IPv6 outside)" ip netns exec "$A" ping -q -c 2 -W 2 -i 0.2 10.3.0.2
 is "$(ip netns exec "$A" wg show "$WA" endpoints)" "$pb	[fd03::2]:51032" "A's endpoint for B"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Roaming: B changes its listen port, then its underlay address (moved, then
-# a second address made the preferred source), then the outer protocol. A
+# a second address made the preferred source: B sticks to the address A
+# talks to until it is gone), then the outer protocol. A
 # learns each new endpoint from B's authenticated traffic alone, and ping
 # keeps working both ways.
 . "$(dirname "$0")/lib.sh"
@@ -12,18 +13,8 @@ veth "$A" "$B" 192.168.105.1/24 192.168.105.2/24 fd05::1/64 fd05::2/64
 start_cvpc "$A" "$WA"
 start_cvpc "$B" "$WB"
 
-ka=$(genkey) kb=$(genkey)
-pa=$(pubkey "$ka") pb=$(pubkey "$kb")
-ip netns exec "$A" wg set "$WA" private-key <(echo "$ka") listen-port 51051 \
-	peer "$pb" endpoint 192.168.105.2:51052 allowed-ips 10.5.0.2/32,fd05:1::2/128
-ip netns exec "$B" wg set "$WB" private-key <(echo "$kb") listen-port 51052 \
-	peer "$pa" endpoint 192.168.105.1:51051 allowed-ips 10.5.0.1/32,fd05:1::1/128
-ip -n "$A" addr add 10.5.0.1/24 dev "$WA"
-ip -n "$A" addr add fd05:1::1/64 dev "$WA" nodad
-ip -n "$B" addr add 10.5.0.2/24 dev "$WB"
-ip -n "$B" addr add fd05:1::2/64 dev "$WB" nodad
-ip -n "$A" link set "$WA" up
-ip -n "$B" link set "$WB" up
+wg_pair "$A" "$WA" 192.168.105.1:51051 10.5.0.1,fd05:1::1 \
+	"$B" "$WB" 192.168.105.2:51052 10.5.0.2,fd05:1::2
 
 a_endpoint() { ip netns exec "$A" wg show "$WA" endpoints; }
 # pings <from-ns> <to-addr>: a couple of echo requests that must come back.
@@ -51,10 +42,20 @@ check "address move: B pings A" pings "$B" 10.5.0.1
 is "$(a_endpoint)" "$pb	192.168.105.3:51053" "address move: A follows B to 192.168.105.3"
 check "address move: A pings B" pings "$A" 10.5.0.2
 
-# 3. A second address on B's link becomes the preferred source.
+# 3. A second address on B's link becomes the preferred source, but B
+#    keeps answering from the address A talks to (a sticky source, as the
+#    kernel's WireGuard does), so whatever NAT sits in front of A holds.
 ip -n "$B" addr add 192.168.105.4/24 dev "v-$B"
 ip -n "$B" route replace 192.168.105.0/24 dev "v-$B" src 192.168.105.4
 check "second address: B pings A" pings "$B" fd05:1::1
+is "$(a_endpoint)" "$pb	192.168.105.3:51053" "second address: B still sends from 192.168.105.3"
+check "second address: A pings B" pings "$A" fd05:1::2
+# Once .3 is gone, B's packets leave from .4 and A follows (.4 is a
+# secondary address: keep it when the primary goes).
+ip netns exec "$B" sysctl -qw "net.ipv4.conf.v-$B.promote_secondaries=1"
+ip -n "$B" addr del 192.168.105.3/24 dev "v-$B"
+ip -n "$B" route replace 192.168.105.0/24 dev "v-$B" src 192.168.105.4
+check "second address: B pings A after .3 is gone" pings "$B" fd05:1::1
 is "$(a_endpoint)" "$pb	192.168.105.4:51053" "second address: A follows B to 192.168.105.4"
 check "second address: A pings B" pings "$A" fd05:1::2
 

@@ -12,22 +12,12 @@ veth "$A" "$B" 192.168.106.1/24 192.168.106.2/24 fd06::1/64 fd06::2/64
 start_cvpc "$A" "$WA"
 start_cvpc "$B" "$WB"
 
-ka=$(genkey) kb=$(genkey)
-pa=$(pubkey "$ka") pb=$(pubkey "$kb")
-ip netns exec "$A" wg set "$WA" private-key <(echo "$ka") listen-port 51061 \
-	peer "$pb" endpoint 192.168.106.2:51062 allowed-ips 10.6.0.2/32,fd06:1::2/128
-ip netns exec "$B" wg set "$WB" private-key <(echo "$kb") listen-port 51062 \
-	peer "$pa" endpoint 192.168.106.1:51061 allowed-ips 10.6.0.1/32,fd06:1::1/128
-ip -n "$A" addr add 10.6.0.1/24 dev "$WA"
-ip -n "$A" addr add fd06:1::1/64 dev "$WA" nodad
-# B's /24 and /64 prefix routes send everything for A into the tunnel,
-# whichever of B's addresses is the source.
-ip -n "$B" addr add 10.6.0.2/24 dev "$WB"
+wg_pair "$A" "$WA" 192.168.106.1:51061 10.6.0.1,fd06:1::1 \
+	"$B" "$WB" 192.168.106.2:51062 10.6.0.2,fd06:1::2
+# B's addresses outside its allowed IPs. Its /24 and /64 prefix routes
+# send everything for A into the tunnel, whichever address is the source.
 ip -n "$B" addr add 10.6.0.99/24 dev "$WB"
-ip -n "$B" addr add fd06:1::2/64 dev "$WB" nodad
 ip -n "$B" addr add fd06:1::99/64 dev "$WB" nodad
-ip -n "$A" link set "$WA" up
-ip -n "$B" link set "$WB" up
 
 filtered() { stat_of "$WA" drop_rx_source_filter; }
 # What A's TUN device took in: packets that reached A's network stack.

@@ -11,18 +11,11 @@ veth "$A" "$B" 192.168.108.1/24 192.168.108.2/24 fd08::1/64 fd08::2/64
 start_cvpc "$A" "$WA"
 start_cvpc "$B" "$WB"
 
-ka=$(genkey) kb=$(genkey) ka2=$(genkey)
-pa=$(pubkey "$ka") pb=$(pubkey "$kb") pa2=$(pubkey "$ka2")
-ip netns exec "$A" wg set "$WA" private-key <(echo "$ka") listen-port 51081 \
-	peer "$pb" endpoint 192.168.108.2:51082 allowed-ips 10.8.0.2/32,fd08:1::2/128
-ip netns exec "$B" wg set "$WB" private-key <(echo "$kb") listen-port 51082 \
-	peer "$pa" endpoint 192.168.108.1:51081 allowed-ips 10.8.0.1/32,fd08:1::1/128
-ip -n "$A" addr add 10.8.0.1/24 dev "$WA"
-ip -n "$A" addr add fd08:1::1/64 dev "$WA" nodad
-ip -n "$B" addr add 10.8.0.2/24 dev "$WB"
-ip -n "$B" addr add fd08:1::2/64 dev "$WB" nodad
-ip -n "$A" link set "$WA" up
-ip -n "$B" link set "$WB" up
+wg_pair "$A" "$WA" 192.168.108.1:51081 10.8.0.1,fd08:1::1 \
+	"$B" "$WB" 192.168.108.2:51082 10.8.0.2,fd08:1::2
+# A's next static key, for the rotation below.
+ka2=$(genkey)
+pa2=$(pubkey "$ka2")
 
 keypairs_made() { grep -c "Keypair [0-9]* created" "$LOGDIR/$1.log"; }
 pings() { ip netns exec "$1" ping -q -c 2 -W 2 -i 0.2 "$2" >/dev/null; }

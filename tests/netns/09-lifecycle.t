@@ -179,16 +179,8 @@ ip -n "$A" link set wgc09a mtu 1420
 
 start_daemon "$B" wgc09b
 is "$rc" 0 "second daemon for the tunnel starts"
-ka=$(genkey) kb=$(genkey)
-pa=$(pubkey "$ka") pb=$(pubkey "$kb")
-ip netns exec "$A" wg set wgc09a private-key <(echo "$ka") listen-port 51091 \
-	peer "$pb" endpoint 192.168.109.2:51092 allowed-ips 10.9.0.2/32
-ip netns exec "$B" wg set wgc09b private-key <(echo "$kb") listen-port 51092 \
-	peer "$pa" endpoint 192.168.109.1:51091 allowed-ips 10.9.0.1/32
-ip -n "$A" addr add 10.9.0.1/24 dev wgc09a
-ip -n "$B" addr add 10.9.0.2/24 dev wgc09b
-ip -n "$A" link set wgc09a up
-ip -n "$B" link set wgc09b up
+wg_pair "$A" wgc09a 192.168.109.1:51091 10.9.0.1 \
+	"$B" wgc09b 192.168.109.2:51092 10.9.0.2
 check "tunnel works at the default MTU" ip netns exec "$A" ping -c 2 -i 0.2 -W 2 10.9.0.2
 
 out=$(ip netns exec "$A" ping -M do -s 8000 -c 1 -W 2 10.9.0.2 2>&1); rc=$?

@@ -188,3 +188,76 @@ handshake_done() { [ "$(latest_handshake "$@")" != "" ] && [ "$(latest_handshake
 
 genkey() { wg genkey; }
 pubkey() { echo "$1" | wg pubkey; }
+
+# wg_pair <ns-a> <if-a> <endpoint-a> <inner-a> <ns-b> <if-b> <endpoint-b> <inner-b>
+# Makes two running devices each other's only peer, through wg(8), and
+# sets both interfaces up. The keys are fresh: the private ones are left
+# in the globals ka and kb, the public ones in pa and pb. <endpoint-a> is
+# where B sends to A (host:port or [v6]:port), and A listens on its port;
+# the same for B. <inner-a> lists A's tunnel addresses, comma-separated:
+# each IPv4 one goes on A's interface as a /24 and into B's allowed IPs
+# as a /32, each IPv6 one as a /64 (without DAD) and a /128. It checks
+# nothing itself: the test's first pings do.
+wg_pair() {
+	[ $# -eq 8 ] || bail "wg_pair wants 8 arguments, got $#"
+	local ns_a=$1 if_a=$2 ep_a=$3 in_a=$4 ns_b=$5 if_b=$6 ep_b=$7 in_b=$8
+	ka=$(genkey) kb=$(genkey)
+	pa=$(pubkey "$ka") pb=$(pubkey "$kb")
+	ip netns exec "$ns_a" wg set "$if_a" private-key <(echo "$ka") \
+		listen-port "${ep_a##*:}" peer "$pb" endpoint "$ep_b" \
+		allowed-ips "$(_host_prefixes "$in_b")"
+	ip netns exec "$ns_b" wg set "$if_b" private-key <(echo "$kb") \
+		listen-port "${ep_b##*:}" peer "$pa" endpoint "$ep_a" \
+		allowed-ips "$(_host_prefixes "$in_a")"
+	_add_inner "$ns_a" "$if_a" "$in_a"
+	_add_inner "$ns_b" "$if_b" "$in_b"
+	ip -n "$ns_a" link set "$if_a" up
+	ip -n "$ns_b" link set "$if_b" up
+}
+
+# _host_prefixes <addr,...>: the same addresses as /32 and /128 prefixes.
+_host_prefixes() {
+	local addr inner_addrs host_prefixes=()
+	IFS=, read -ra inner_addrs <<<"$1"
+	for addr in "${inner_addrs[@]}"; do
+		case $addr in
+		*:*) host_prefixes+=("$addr/128") ;;
+		*) host_prefixes+=("$addr/32") ;;
+		esac
+	done
+	(IFS=,; echo "${host_prefixes[*]}")
+}
+
+# _add_inner <ns> <ifname> <addr,...>: IPv4 as /24, IPv6 as /64 without DAD.
+_add_inner() {
+	local addr inner_addrs
+	IFS=, read -ra inner_addrs <<<"$3"
+	for addr in "${inner_addrs[@]}"; do
+		case $addr in
+		*:*) ip -n "$1" addr add "$addr/64" dev "$2" nodad ;;
+		*) ip -n "$1" addr add "$addr/24" dev "$2" ;;
+		esac
+	done
+}
+
+# listening <ns> <port>: something there listens on TCP port <port>.
+listening() { [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]; }
+
+# transfer <from-ns> <to-ns> <to-addr> <port> <tag>: pipes $BYTES random
+# bytes (the test sets BYTES) through ncat; sums and byte counts land in
+# $LOGDIR/<tag>.*.
+transfer() {
+	local from=$1 to=$2 addr=$3 port=$4 tag=$LOGDIR/$5 rpid start
+	rm -f "$tag".*
+	ip netns exec "$to" timeout 50 ncat -l --recv-only "$addr" "$port" |
+		tee >(sha256sum >"$tag.rx.sha") | wc -c >"$tag.rx.len" &
+	rpid=$!
+	wait_for 10 listening "$to" "$port" || return 1
+	start=$(date +%s%N)
+	head -c "$BYTES" /dev/urandom | tee >(sha256sum >"$tag.tx.sha") |
+		ip netns exec "$from" timeout 50 ncat --send-only "$addr" "$port"
+	wait "$rpid"
+	wait_for 10 test -s "$tag.rx.sha" -a -s "$tag.tx.sha"
+	diag "$5: $(cat "$tag.rx.len") bytes in" \
+		"$(( ($(date +%s%N) - start) / 1000000 )) ms"
+}

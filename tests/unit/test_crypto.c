@@ -22,26 +22,7 @@
 #include "crypto/util.h"
 #include "crypto/x25519.h"
 
-/* A vector with a typo is a bug in this file: fail loudly, not quietly. */
-static void unhex(uint8_t *out, size_t len, const char *hex)
-{
-	assert_int_equal(strlen(hex), 2 * len);
-	for (size_t i = 0; i < len; i++) {
-		unsigned int v;
-
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-}
-
-static void assert_hex_equal(const uint8_t *got, size_t len, const char *hex)
-{
-	uint8_t want[512];
-
-	assert_true(len <= sizeof(want));
-	unhex(want, len, hex);
-	assert_memory_equal(got, want, len);
-}
+#include "testutil.h"
 
 static void fill_counting(uint8_t *buf, size_t len)
 {
@@ -58,9 +39,9 @@ static void test_blake2s_rfc7693_abc(void **state)
 
 	(void)state;
 	assert_true(blake2s_hash2(out, "abc", 3, NULL, 0));
-	assert_hex_equal(out, sizeof(out),
-			 "508c5e8c327c14e2e1a72ba34eeb452f"
-			 "37458b209ed63a294d999b4c86675982");
+	tu_assert_hex_equal(out, sizeof(out),
+			    "508c5e8c327c14e2e1a72ba34eeb452f"
+			    "37458b209ed63a294d999b4c86675982");
 }
 
 /* BLAKE2s-256 of the empty string (blake2.net, also Wikipedia's BLAKE2). */
@@ -70,9 +51,9 @@ static void test_blake2s_empty(void **state)
 
 	(void)state;
 	assert_true(blake2s_hash2(out, NULL, 0, NULL, 0));
-	assert_hex_equal(out, sizeof(out),
-			 "69217a3079908094e11121d042354a7c"
-			 "1f55b6482ca1a51e1b250dfd1ed0eef9");
+	tu_assert_hex_equal(out, sizeof(out),
+			    "69217a3079908094e11121d042354a7c"
+			    "1f55b6482ca1a51e1b250dfd1ed0eef9");
 }
 
 /* hash2 hashes the concatenation, wherever the split falls, including
@@ -94,9 +75,9 @@ static void test_blake2s_hash2_split(void **state)
 	}
 	/* And "ab" || "c" is RFC 7693's "abc". */
 	assert_true(blake2s_hash2(split, "ab", 2, "c", 1));
-	assert_hex_equal(split, sizeof(split),
-			 "508c5e8c327c14e2e1a72ba34eeb452f"
-			 "37458b209ed63a294d999b4c86675982");
+	tu_assert_hex_equal(split, sizeof(split),
+			    "508c5e8c327c14e2e1a72ba34eeb452f"
+			    "37458b209ed63a294d999b4c86675982");
 }
 
 /*
@@ -131,7 +112,7 @@ static void test_blake2s_keyed_kat(void **state)
 	for (size_t i = 0; i < sizeof(kat) / sizeof(kat[0]); i++) {
 		assert_true(blake2s_keyed(out, sizeof(out), key, sizeof(key),
 					  in, kat[i].in_len));
-		assert_hex_equal(out, sizeof(out), kat[i].hash);
+		tu_assert_hex_equal(out, sizeof(out), kat[i].hash);
 	}
 }
 
@@ -149,11 +130,11 @@ static void test_blake2s_keyed_16(void **state)
 	fill_counting(in, sizeof(in));
 
 	assert_true(blake2s_keyed(out, sizeof(out), key, sizeof(key), NULL, 0));
-	assert_hex_equal(out, sizeof(out), "9536f9b267655743dee97b8a670f9f53");
+	tu_assert_hex_equal(out, sizeof(out), "9536f9b267655743dee97b8a670f9f53");
 
 	assert_true(blake2s_keyed(out, sizeof(out), key, sizeof(key), in,
 				  sizeof(in)));
-	assert_hex_equal(out, sizeof(out), "f1efa90d2547036841ecd3627fafbc36");
+	tu_assert_hex_equal(out, sizeof(out), "f1efa90d2547036841ecd3627fafbc36");
 
 	assert_true(blake2s_keyed(full, sizeof(full), key, sizeof(key), in,
 				  sizeof(in)));
@@ -186,23 +167,23 @@ static void test_hmac_blake2s(void **state)
 	(void)state;
 	assert_true(hmac_blake2s(out, (const uint8_t *)"key", 3, fox,
 				 sizeof(fox) - 1));
-	assert_hex_equal(out, sizeof(out),
-			 "f93215bb90d4af4c3061cd932fb169fb"
-			 "8bb8a91d0b4022baea1271e1323cd9a0");
+	tu_assert_hex_equal(out, sizeof(out),
+			    "f93215bb90d4af4c3061cd932fb169fb"
+			    "8bb8a91d0b4022baea1271e1323cd9a0");
 
 	fill_counting(key, sizeof(key));
 	assert_true(hmac_blake2s(out, key, 64, "abc", 3));
-	assert_hex_equal(out, sizeof(out),
-			 "3a0ef09eac123871fb79852ec512086d"
-			 "013abff437bd68ca03630932bd6ba81f");
+	tu_assert_hex_equal(out, sizeof(out),
+			    "3a0ef09eac123871fb79852ec512086d"
+			    "013abff437bd68ca03630932bd6ba81f");
 	assert_true(hmac_blake2s(out, key, 65, "abc", 3));
-	assert_hex_equal(out, sizeof(out),
-			 "44d87b3939dec16bc76cbd83e3982ac0"
-			 "a4eafab8a5b87c8c2adbd0da7d5c9695");
+	tu_assert_hex_equal(out, sizeof(out),
+			    "44d87b3939dec16bc76cbd83e3982ac0"
+			    "a4eafab8a5b87c8c2adbd0da7d5c9695");
 	assert_true(hmac_blake2s(out, key, 100, "abc", 3));
-	assert_hex_equal(out, sizeof(out),
-			 "c1b751501db12b753069a918627b6231"
-			 "79be55c8cc7ca5c4e14bdf32274ac656");
+	tu_assert_hex_equal(out, sizeof(out),
+			    "c1b751501db12b753069a918627b6231"
+			    "79be55c8cc7ca5c4e14bdf32274ac656");
 }
 
 /*
@@ -232,9 +213,9 @@ static void kdf_inputs(size_t i, uint8_t ck[static BLAKE2S_HASH_LEN],
 		       uint8_t *input, size_t *input_len)
 {
 	memset(ck, 0, BLAKE2S_HASH_LEN);
-	unhex(ck, strlen(kdf_vectors[i].key) / 2, kdf_vectors[i].key);
+	tu_unhex(ck, strlen(kdf_vectors[i].key) / 2, kdf_vectors[i].key);
 	*input_len = strlen(kdf_vectors[i].input) / 2;
-	unhex(input, *input_len, kdf_vectors[i].input);
+	tu_unhex(input, *input_len, kdf_vectors[i].input);
 }
 
 static void test_kdf_wireguard_go(void **state)
@@ -250,32 +231,32 @@ static void test_kdf_wireguard_go(void **state)
 		/* KDF1 */
 		memset(t1, 0xaa, sizeof(t1));
 		assert_true(wg_kdf(t1, NULL, NULL, input, len, ck));
-		assert_hex_equal(t1, 32, kdf_vectors[i].t1);
+		tu_assert_hex_equal(t1, 32, kdf_vectors[i].t1);
 
 		/* KDF2 */
 		memset(t1, 0xaa, sizeof(t1));
 		assert_true(wg_kdf(t1, t2, NULL, input, len, ck));
-		assert_hex_equal(t1, 32, kdf_vectors[i].t1);
-		assert_hex_equal(t2, 32, kdf_vectors[i].t2);
+		tu_assert_hex_equal(t1, 32, kdf_vectors[i].t1);
+		tu_assert_hex_equal(t2, 32, kdf_vectors[i].t2);
 
 		/* KDF3 */
 		memset(t1, 0xaa, sizeof(t1));
 		memset(t2, 0xaa, sizeof(t2));
 		assert_true(wg_kdf(t1, t2, t3, input, len, ck));
-		assert_hex_equal(t1, 32, kdf_vectors[i].t1);
-		assert_hex_equal(t2, 32, kdf_vectors[i].t2);
-		assert_hex_equal(t3, 32, kdf_vectors[i].t3);
+		tu_assert_hex_equal(t1, 32, kdf_vectors[i].t1);
+		tu_assert_hex_equal(t2, 32, kdf_vectors[i].t2);
+		tu_assert_hex_equal(t3, 32, kdf_vectors[i].t3);
 
 		/* t3 alone still chains through t1 and t2. */
 		memset(t3, 0xaa, sizeof(t3));
 		assert_true(wg_kdf(NULL, NULL, t3, input, len, ck));
-		assert_hex_equal(t3, 32, kdf_vectors[i].t3);
+		tu_assert_hex_equal(t3, 32, kdf_vectors[i].t3);
 
 		/* Noise's Split() passes no data at all. */
 		if (!len) {
 			assert_true(wg_kdf(t1, t2, NULL, NULL, 0, ck));
-			assert_hex_equal(t1, 32, kdf_vectors[i].t1);
-			assert_hex_equal(t2, 32, kdf_vectors[i].t2);
+			tu_assert_hex_equal(t1, 32, kdf_vectors[i].t1);
+			tu_assert_hex_equal(t2, 32, kdf_vectors[i].t2);
 		}
 	}
 }
@@ -289,8 +270,8 @@ static void test_kdf_output_aliases_ck(void **state)
 	(void)state;
 	kdf_inputs(0, ck, input, &len);
 	assert_true(wg_kdf(ck, key, NULL, input, len, ck));
-	assert_hex_equal(ck, 32, kdf_vectors[0].t1);
-	assert_hex_equal(key, 32, kdf_vectors[0].t2);
+	tu_assert_hex_equal(ck, 32, kdf_vectors[0].t1);
+	tu_assert_hex_equal(key, 32, kdf_vectors[0].t2);
 }
 
 /*
@@ -306,14 +287,14 @@ static void test_wireguard_initial_chain(void **state)
 	(void)state;
 	assert_true(blake2s_hash2(ci, construction, sizeof(construction) - 1,
 				  NULL, 0));
-	assert_hex_equal(ci, sizeof(ci),
-			 "60e26daef327efc02ec335e2a025d2d0"
-			 "16eb4206f87277f52d38d1988b78cd36");
+	tu_assert_hex_equal(ci, sizeof(ci),
+			    "60e26daef327efc02ec335e2a025d2d0"
+			    "16eb4206f87277f52d38d1988b78cd36");
 	assert_true(blake2s_hash2(hi, ci, sizeof(ci), identifier,
 				  sizeof(identifier) - 1));
-	assert_hex_equal(hi, sizeof(hi),
-			 "2211b361081ac566691243db458ad532"
-			 "2d9c6c662293e8b70ee19c65ba079ef3");
+	tu_assert_hex_equal(hi, sizeof(hi),
+			    "2211b361081ac566691243db458ad532"
+			    "2d9c6c662293e8b70ee19c65ba079ef3");
 }
 
 /* ---- X25519 ----------------------------------------------------------- */
@@ -336,10 +317,10 @@ static void test_x25519_rfc7748_vectors(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		unhex(k, 32, v[i].scalar);
-		unhex(u, 32, v[i].u);
+		tu_unhex(k, 32, v[i].scalar);
+		tu_unhex(u, 32, v[i].u);
 		assert_true(x25519(out, k, u));
-		assert_hex_equal(out, 32, v[i].out);
+		tu_assert_hex_equal(out, 32, v[i].out);
 	}
 }
 
@@ -355,13 +336,13 @@ static void test_x25519_rfc7748_iterated(void **state)
 		memcpy(u, k, 32);
 		memcpy(k, r, 32);
 		if (i == 1)
-			assert_hex_equal(k, 32,
-					 "422c8e7a6227d7bca1350b3e2bb7279f"
-					 "7897b87bb6854b783c60e80311ae3079");
+			tu_assert_hex_equal(k, 32,
+					    "422c8e7a6227d7bca1350b3e2bb7279f"
+					    "7897b87bb6854b783c60e80311ae3079");
 	}
-	assert_hex_equal(k, 32,
-			 "684cf59ba83309552800ef566f2f4d3c"
-			 "1c3887c49360e3875f2eb94d99532c51");
+	tu_assert_hex_equal(k, 32,
+			    "684cf59ba83309552800ef566f2f4d3c"
+			    "1c3887c49360e3875f2eb94d99532c51");
 }
 
 /* RFC 7748 §6.1: both public keys and the shared secret, both ways. */
@@ -370,44 +351,27 @@ static void test_x25519_rfc7748_dh(void **state)
 	uint8_t a[32], b[32], a_pub[32], b_pub[32], s1[32], s2[32];
 
 	(void)state;
-	unhex(a, 32, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
-	unhex(b, 32, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+	tu_unhex(a, 32, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+	tu_unhex(b, 32, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
 	assert_true(x25519_public(a_pub, a));
-	assert_hex_equal(a_pub, 32, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+	tu_assert_hex_equal(a_pub, 32, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
 	assert_true(x25519_public(b_pub, b));
-	assert_hex_equal(b_pub, 32, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+	tu_assert_hex_equal(b_pub, 32, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
 	assert_true(x25519(s1, a, b_pub));
 	assert_true(x25519(s2, b, a_pub));
-	assert_hex_equal(s1, 32, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+	tu_assert_hex_equal(s1, 32, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
 	assert_memory_equal(s1, s2, 32);
 }
 
-/*
- * The points of small order in every encoding that matters (the
- * blocklist of libsodium and of the kernel's curve25519 selftest): 0, 1,
- * the two points of order 8, p-1, p, p+1, and two with bit 255 set.
- */
-static const char *const low_order_points[] = {
-	"0000000000000000000000000000000000000000000000000000000000000000",
-	"0100000000000000000000000000000000000000000000000000000000000000",
-	"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-	"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	"0000000000000000000000000000000000000000000000000000000000000080",
-	"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880",
-};
-
+/* Every point of small order, those with bit 255 set too. */
 static void test_x25519_low_order(void **state)
 {
 	uint8_t priv[32], pt[32], out[32];
 
 	(void)state;
 	assert_true(x25519_generate(priv));
-	for (size_t i = 0;
-	     i < sizeof(low_order_points) / sizeof(low_order_points[0]); i++) {
-		unhex(pt, 32, low_order_points[i]);
+	for (size_t i = 0; i < TU_LOW_ORDER_POINTS; i++) {
+		tu_unhex(pt, 32, tu_low_order_points[i]);
 		memset(out, 0xaa, sizeof(out));
 		assert_false(x25519(out, priv, pt));
 		assert_true(crypto_is_zero(out, sizeof(out)));
@@ -421,7 +385,7 @@ static void test_x25519_not_low_order(void **state)
 
 	(void)state;
 	assert_false(x25519_is_low_order(pt));
-	unhex(pt, 32, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+	tu_unhex(pt, 32, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
 	assert_false(x25519_is_low_order(pt));
 }
 
@@ -478,10 +442,10 @@ struct aead_vector {
 static void rfc8439_vector(struct aead_vector *v)
 {
 	assert_int_equal(SUNSCREEN_LEN, 114);
-	unhex(v->key, sizeof(v->key), rfc8439_key);
-	unhex(v->nonce, sizeof(v->nonce), rfc8439_nonce);
-	unhex(v->ad, sizeof(v->ad), rfc8439_ad);
-	unhex(v->sealed, sizeof(v->sealed), rfc8439_sealed);
+	tu_unhex(v->key, sizeof(v->key), rfc8439_key);
+	tu_unhex(v->nonce, sizeof(v->nonce), rfc8439_nonce);
+	tu_unhex(v->ad, sizeof(v->ad), rfc8439_ad);
+	tu_unhex(v->sealed, sizeof(v->sealed), rfc8439_sealed);
 }
 
 static void test_aead_rfc8439_seal(void **state)
@@ -523,20 +487,20 @@ static void test_aead_rfc8439_a5(void **state)
 
 	(void)state;
 	assert_int_equal(sizeof(plain) - 1, 265);
-	unhex(key, 32, "1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0");
-	unhex(nonce, 12, "000000000102030405060708");
-	unhex(ad, 12, "f33388860000000000004e91");
-	unhex(sealed, sizeof(sealed),
-	      "64a0861575861af460f062c79be643bd5e805cfd345cf389f108670ac76c8cb2"
-	      "4c6cfc18755d43eea09ee94e382d26b0bdb7b73c321b0100d4f03b7f355894cf"
-	      "332f830e710b97ce98c8a84abd0b948114ad176e008d33bd60f982b1ff37c855"
-	      "9797a06ef4f0ef61c186324e2b3506383606907b6a7c02b0f9f6157b53c867e4"
-	      "b9166c767b804d46a59b5216cde7a4e99040c5a40433225ee282a1b0a06c523e"
-	      "af4534d7f83fa1155b0047718cbc546a0d072b04b3564eea1b422273f548271a"
-	      "0bb2316053fa76991955ebd63159434ecebb4e466dae5a1073a6727627097a10"
-	      "49e617d91d361094fa68f0ff77987130305beaba2eda04df997b714d6c6f2c29"
-	      "a6ad5cb4022b02709b"
-	      "eead9d67890cbb22392336fea1851f38");
+	tu_unhex(key, 32, "1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0");
+	tu_unhex(nonce, 12, "000000000102030405060708");
+	tu_unhex(ad, 12, "f33388860000000000004e91");
+	tu_unhex(sealed, sizeof(sealed),
+		 "64a0861575861af460f062c79be643bd5e805cfd345cf389f108670ac76c8cb2"
+		 "4c6cfc18755d43eea09ee94e382d26b0bdb7b73c321b0100d4f03b7f355894cf"
+		 "332f830e710b97ce98c8a84abd0b948114ad176e008d33bd60f982b1ff37c855"
+		 "9797a06ef4f0ef61c186324e2b3506383606907b6a7c02b0f9f6157b53c867e4"
+		 "b9166c767b804d46a59b5216cde7a4e99040c5a40433225ee282a1b0a06c523e"
+		 "af4534d7f83fa1155b0047718cbc546a0d072b04b3564eea1b422273f548271a"
+		 "0bb2316053fa76991955ebd63159434ecebb4e466dae5a1073a6727627097a10"
+		 "49e617d91d361094fa68f0ff77987130305beaba2eda04df997b714d6c6f2c29"
+		 "a6ad5cb4022b02709b"
+		 "eead9d67890cbb22392336fea1851f38");
 	assert_true(chacha20poly1305_open(out, sealed, sizeof(sealed), ad,
 					  sizeof(ad), nonce, key));
 	assert_memory_equal(out, plain, sizeof(out));
@@ -649,7 +613,7 @@ static void test_wg_aead_nonce(void **state)
 					  nonce, key));
 	assert_memory_equal(a, b, sizeof(a));
 
-	unhex(nonce, 12, "000000000807060504030201");
+	tu_unhex(nonce, 12, "000000000807060504030201");
 	assert_true(wg_aead_seal(a, plain, sizeof(plain), NULL, 0,
 				 0x0102030405060708ULL, key));
 	assert_true(chacha20poly1305_seal(b, plain, sizeof(plain), NULL, 0,
@@ -672,11 +636,11 @@ static void test_hchacha20_draft(void **state)
 
 	(void)state;
 	fill_counting(key, sizeof(key));
-	unhex(nonce, 16, "000000090000004a0000000031415927");
+	tu_unhex(nonce, 16, "000000090000004a0000000031415927");
 	hchacha20(out, nonce, key);
-	assert_hex_equal(out, 32,
-			 "82413b4227b27bfed30e42508a877d73"
-			 "a0f9e4d58a74a853c12ec41326d3ecdc");
+	tu_assert_hex_equal(out, 32,
+			    "82413b4227b27bfed30e42508a877d73"
+			    "a0f9e4d58a74a853c12ec41326d3ecdc");
 }
 
 /* draft-irtf-cfrg-xchacha-03 §A.3.1: RFC 8439's plaintext, AD and key,
@@ -689,14 +653,14 @@ static void test_xchacha_draft(void **state)
 
 	(void)state;
 	rfc8439_vector(&v);
-	unhex(nonce, sizeof(nonce),
-	      "404142434445464748494a4b4c4d4e4f5051525354555657");
-	unhex(sealed, sizeof(sealed),
-	      "bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb"
-	      "731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c54c216cb96b72e1213b452"
-	      "2f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff9"
-	      "21f9664c97637da9768812f615c68b13b52e"
-	      "c0875924c1c7987947deafd8780acf49");
+	tu_unhex(nonce, sizeof(nonce),
+		 "404142434445464748494a4b4c4d4e4f5051525354555657");
+	tu_unhex(sealed, sizeof(sealed),
+		 "bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb"
+		 "731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c54c216cb96b72e1213b452"
+		 "2f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff9"
+		 "21f9664c97637da9768812f615c68b13b52e"
+		 "c0875924c1c7987947deafd8780acf49");
 
 	assert_true(xchacha20poly1305_seal(out, (const uint8_t *)sunscreen,
 					   SUNSCREEN_LEN, v.ad, sizeof(v.ad),
@@ -844,8 +808,8 @@ static void *thread_main(void *arg)
 	uint8_t out[SUNSCREEN_LEN + AEAD_TAG_LEN], h[32], abc[32];
 	bool ok = true;
 
-	unhex(abc, 32, "508c5e8c327c14e2e1a72ba34eeb452f"
-		       "37458b209ed63a294d999b4c86675982");
+	tu_unhex(abc, 32, "508c5e8c327c14e2e1a72ba34eeb452f"
+			  "37458b209ed63a294d999b4c86675982");
 	for (int i = 0; i < 200 && ok; i++) {
 		ok = chacha20poly1305_seal(out, (const uint8_t *)sunscreen,
 					   SUNSCREEN_LEN, v->ad, sizeof(v->ad),

@@ -32,7 +32,6 @@
 #include "base/log.h"
 #include "base/loop.h"
 #include "base/time.h"
-#include "crypto/x25519.h"
 #include "wg/config.h"
 #include "wg/device.h"
 #include "wg/index.h"
@@ -40,9 +39,10 @@
 #include "wg/noise.h"
 #include "wg/packet.h"
 #include "wg/peer.h"
-#include "wg/receive.h"
 #include "wg/send.h"
 #include "wg/socket.h"
+
+#include "testutil.h"
 
 #define SEC(s) ((uint64_t)(s) * NSEC_PER_SEC)
 #define MS(ms) ((uint64_t)(ms) * NSEC_PER_MSEC)
@@ -78,7 +78,7 @@ int __wrap_clock_gettime(clockid_t clock, struct timespec *ts)
 enum {
 	IP_A = 0x0a000001,
 	IP_B = 0x0a000002,
-	INNER_LEN = 28,
+	INNER_LEN = TU_IPV4_LEN,
 	INIT_LEN = sizeof(struct message_handshake_initiation),
 	RESP_LEN = sizeof(struct message_handshake_response),
 	KEEPALIVE_LEN = message_data_len(0),
@@ -89,45 +89,12 @@ enum {
 };
 
 struct fixture {
-	struct loop *loop;
-	struct wg_device *a, *b;
-	struct wg_peer *a_peer; /* A's peer, which is B */
-	struct wg_peer *b_peer; /* B's peer, which is A */
-	uint8_t a_priv[32], b_priv[32], a_pub[32], b_pub[32];
+	TU_PAIR_GROUP;
 	uint16_t b_port;
 	uint64_t t0; /* when the test starts */
 	int relay_fd; /* a relay's socket, closed by the teardown */
 	uint8_t buf[256] __attribute__((aligned(16)));
 };
-
-static void fill_key(uint8_t key[32], uint8_t base)
-{
-	for (int i = 0; i < 32; i++)
-		key[i] = (uint8_t)(base + 7 * i);
-}
-
-static void configure(struct wg_device *dev, const uint8_t priv[32],
-		      const uint8_t peer_pub[32], const char *allowed_ip4)
-{
-	struct wg_allowedip aip = { .family = AF_INET, .cidr = 32 };
-	struct wg_peer_config pc = {
-		.flags = WGPEER_HAS_PRESHARED_KEY,
-		.allowedips = &aip,
-		.allowedips_len = 1,
-	};
-	struct wg_config cfg = {
-		.flags = WGDEVICE_HAS_PRIVATE_KEY,
-		.peers = &pc,
-		.peers_len = 1,
-		.allowedips_total = 1,
-	};
-
-	assert_int_equal(inet_pton(AF_INET, allowed_ip4, &aip.ip4), 1);
-	memcpy(cfg.private_key, priv, 32);
-	memcpy(pc.public_key, peer_pub, 32);
-	memset(pc.preshared_key, 0x5a, 32);
-	assert_int_equal(wg_device_apply_config(dev, &cfg), 0);
-}
 
 static void set_persistent_keepalive(struct wg_device *dev,
 				     const uint8_t peer_pub[32],
@@ -148,7 +115,6 @@ static void set_persistent_keepalive(struct wg_device *dev,
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	union sockaddr_inet ep;
 
 	if (!f)
 		return -1;
@@ -156,32 +122,10 @@ static int setup(void **state)
 	fake_now = SEC(1000);
 	f->t0 = fake_now;
 	f->relay_fd = -1;
-	if (loop_new(&f->loop) < 0 ||
-	    wg_device_new(f->loop, "wgA", &f->a) < 0 ||
-	    wg_device_new(f->loop, "wgB", &f->b) < 0)
-		return -1;
-	fill_key(f->a_priv, 0x10);
-	fill_key(f->b_priv, 0x20);
-	x25519_clamp(f->a_priv);
-	x25519_clamp(f->b_priv);
-	if (!x25519_public(f->a_pub, f->a_priv) ||
-	    !x25519_public(f->b_pub, f->b_priv))
-		return -1;
-	configure(f->a, f->a_priv, f->b_pub, "10.0.0.2");
-	configure(f->b, f->b_priv, f->a_pub, "10.0.0.1");
-	f->a_peer = wg_peer_lookup(f->a, f->b_pub);
-	f->b_peer = wg_peer_lookup(f->b, f->a_pub);
-	if (!f->a_peer || !f->b_peer || wg_device_set_up(f->a, true) < 0 ||
-	    wg_device_set_up(f->b, true) < 0)
+	if (tu_pair_new(&f->pair, 0x5a) < 0 ||
+	    tu_pair_up_on_loopback(&f->pair) < 0)
 		return -1;
 	f->b_port = f->b->incoming_port;
-	memset(&ep, 0, sizeof(ep));
-	ep.in.sin_family = AF_INET;
-	ep.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ep.in.sin_port = htons(f->b_port);
-	f->a_peer->endpoint.addr = ep;
-	ep.in.sin_port = htons(f->a->incoming_port);
-	f->b_peer->endpoint.addr = ep;
 	*state = f;
 	return 0;
 }
@@ -190,9 +134,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	wg_device_free(f->a);
-	wg_device_free(f->b);
-	loop_free(f->loop);
+	tu_pair_free(&f->pair);
 	if (f->relay_fd >= 0)
 		close(f->relay_fd);
 	free(f);
@@ -297,27 +239,13 @@ static uint64_t step(struct fixture *f)
 
 /* ---- Traffic ------------------------------------------------------------ */
 
-static uint32_t make_ipv4(uint8_t *p, uint32_t src, uint32_t dst)
-{
-	memset(p, 0, INNER_LEN);
-	p[0] = 0x45;
-	p[3] = INNER_LEN;
-	p[8] = 64;
-	p[9] = 17;
-	src = htonl(src);
-	dst = htonl(dst);
-	memcpy(p + 12, &src, 4);
-	memcpy(p + 16, &dst, 4);
-	return INNER_LEN;
-}
-
 /* One inner packet read from dev's TUN, as interface.c hands it over. */
 static void send_data(struct wg_device *dev, uint32_t src, uint32_t dst)
 {
 	struct pkt *pkt = &dev->tx_batch.pkts[0];
 
 	pkt->data = pkt->head + PKT_HEADROOM;
-	pkt->len = make_ipv4(pkt->data, src, dst);
+	pkt->len = tu_make_ipv4(pkt->data, src, dst);
 	dev->tx_batch.len = 1;
 	wg_packet_send_batch(dev, &dev->tx_batch);
 	dev->tx_batch.len = 0;
@@ -343,28 +271,12 @@ static void inject_keepalive(struct fixture *f, struct wg_device *dev,
 			     struct noise_keypair *keypair)
 {
 	struct wg_peer *peer = dev == f->a ? f->a_peer : f->b_peer;
-	struct pkt *pkt = &dev->rx_batch.pkts[0];
 	size_t len;
 
 	len = wg_packet_encrypt(f->buf, 0, keypair, keypair->sending_counter++,
 				0);
 	assert_int_equal(len, KEEPALIVE_LEN);
-	memcpy(pkt->head, f->buf, len);
-	pkt->data = pkt->head;
-	pkt->len = (uint32_t)len;
-	pkt->addr = peer->endpoint.addr;
-	dev->rx_batch.len = 1;
-	wg_packet_receive_batch(dev, &dev->rx_batch);
-	dev->rx_batch.len = 0;
-}
-
-static uint64_t total_drops(const struct wg_device *dev)
-{
-	uint64_t n = 0;
-
-	for (int i = 0; i < DROP_MAX; i++)
-		n += dev->stats.drops[i];
-	return n;
+	tu_deliver(dev, f->buf, len, &peer->endpoint.addr);
 }
 
 static bool both_confirmed(struct fixture *f)
@@ -399,8 +311,8 @@ static struct noise_keypair *establish(struct fixture *f,
 	assert_int_equal(ik->sending.birthdate, fake_now);
 	assert_int_equal(rk->sending.birthdate, fake_now);
 	assert_null(responder->keypairs.next_keypair);
-	assert_int_equal(total_drops(f->a), 0);
-	assert_int_equal(total_drops(f->b), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->b), 0);
 	return ik;
 }
 
@@ -537,8 +449,8 @@ static void test_handshake_on_first_data(void **state)
 			 fake_epoch + (time_t)(f->t0 / NSEC_PER_SEC));
 	assert_int_equal(b->walltime_last_handshake.tv_sec,
 			 fake_epoch + (time_t)(f->t0 / NSEC_PER_SEC));
-	assert_int_equal(total_drops(f->a), 0);
-	assert_int_equal(total_drops(f->b), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->b), 0);
 }
 
 /*
@@ -607,7 +519,7 @@ static void test_retransmit_and_give_up(void **state)
 	/* Nothing left to do, and nothing more was sent. */
 	assert_int_equal(next_deadline(f), UINT64_MAX);
 	assert_int_equal(a->tx_bytes, (MAX_TIMER_HANDSHAKES + 2) * INIT_LEN);
-	assert_int_equal(total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
 }
 
 /*
@@ -690,8 +602,8 @@ static void test_passive_keepalive(void **state)
 	assert_int_equal(b->tx_bytes, RESP_LEN + KEEPALIVE_LEN);
 	assert_int_equal(a->handshake.state, HANDSHAKE_ZEROED);
 	assert_int_equal(b->handshake.state, HANDSHAKE_ZEROED);
-	assert_int_equal(total_drops(f->a), 0);
-	assert_int_equal(total_drops(f->b), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->b), 0);
 }
 
 /* More data while a keepalive is pending earns one more, 10 s later. */
@@ -793,8 +705,8 @@ static void test_persistent_keepalive(void **state)
 	tx = a->tx_bytes;
 	advance_to(f, f->t0 + SEC(100));
 	assert_int_equal(a->tx_bytes, tx);
-	assert_int_equal(total_drops(f->a), 0);
-	assert_int_equal(total_drops(f->b), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->b), 0);
 }
 
 /* ---- New handshake after silence --------------------------------------- */
@@ -878,8 +790,8 @@ static void test_rekey_after_time(void **state)
 	assert_ptr_equal(b->keypairs.previous_keypair, bk);
 	assert_int_equal(b->keypairs.current_keypair->remote_index,
 			 ak2->entry.index);
-	assert_int_equal(total_drops(f->a), 0);
-	assert_int_equal(total_drops(f->b), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->b), 0);
 }
 
 /*
@@ -917,8 +829,8 @@ static void test_no_rekey_after_time_responder(void **state)
 	assert_ptr_equal(b->keypairs.previous_keypair, bk);
 	assert_true(a->keypairs.current_keypair->i_am_the_initiator);
 	assert_int_equal(b->last_sent_handshake, t1 + SEC(KEEPALIVE_TIMEOUT));
-	assert_int_equal(total_drops(f->a), 0);
-	assert_int_equal(total_drops(f->b), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->b), 0);
 }
 
 /*
@@ -969,7 +881,7 @@ static void test_reject_after_time_send(void **state)
 	/* That packet confirmed the session to B. */
 	assert_int_equal(b->keypairs.current_keypair->remote_index,
 			 ak2->entry.index);
-	assert_int_equal(total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
 }
 
 /* A packet on keys older than REJECT_AFTER_TIME is dropped on receipt. */
@@ -987,13 +899,13 @@ static void test_reject_after_time_receive(void **state)
 	advance_to(f, f->t0 + SEC(REJECT_AFTER_TIME) - 1);
 	inject_keepalive(f, f->b, ak);
 	assert_int_equal(b->rx_bytes, rx + KEEPALIVE_LEN);
-	assert_int_equal(total_drops(f->b), 0);
+	assert_int_equal(tu_total_drops(f->b), 0);
 
 	advance_to(f, f->t0 + SEC(REJECT_AFTER_TIME));
 	inject_keepalive(f, f->b, ak);
 	assert_int_equal(b->rx_bytes, rx + KEEPALIVE_LEN);
 	assert_int_equal(f->b->stats.drops[DROP_RX_EXPIRED_KEYPAIR], 1);
-	assert_int_equal(total_drops(f->b), 1);
+	assert_int_equal(tu_total_drops(f->b), 1);
 	assert_false(bk->receiving.is_valid);
 	/* Still expired, whatever the counter. */
 	inject_keepalive(f, f->b, ak);
@@ -1056,7 +968,7 @@ static void test_keep_key_fresh_on_receive(void **state)
 	assert_false(a->sent_lastminute_handshake);
 	assert_int_equal(a->timer_handshake_attempts, 0);
 	assert_false(timer_pending(&a->timer_retransmit_handshake));
-	assert_int_equal(total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
 }
 
 /* ---- Zeroing keys ------------------------------------------------------- */
@@ -1118,8 +1030,8 @@ static void test_zero_key_material(void **state)
 	assert_non_null(a->keypairs.current_keypair);
 	assert_non_null(b->keypairs.current_keypair);
 	assert_int_equal(a->staged_len, 0);
-	assert_int_equal(total_drops(f->a), 0);
-	assert_int_equal(total_drops(f->b), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->b), 0);
 }
 
 /* ---- Rekey and reject after messages ----------------------------------- */
@@ -1163,8 +1075,8 @@ static void test_rekey_after_messages(void **state)
 	settle(f);
 	assert_ptr_equal(b->keypairs.previous_keypair, bk);
 	assert_true(b->keypairs.current_keypair->i_am_the_initiator);
-	assert_int_equal(total_drops(f->a), 0);
-	assert_int_equal(total_drops(f->b), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->b), 0);
 }
 
 /*
@@ -1209,7 +1121,7 @@ static void test_reject_after_messages(void **state)
 	bk->sending_counter = REJECT_AFTER_MESSAGES - 1;
 	inject_keepalive(f, f->a, bk);
 	assert_int_equal(a->rx_bytes, rx + KEEPALIVE_LEN);
-	assert_int_equal(total_drops(f->a), 0);
+	assert_int_equal(tu_total_drops(f->a), 0);
 	inject_keepalive(f, f->a, bk);
 	assert_int_equal(a->rx_bytes, rx + KEEPALIVE_LEN);
 	assert_int_equal(f->a->stats.drops[DROP_RX_EXPIRED_KEYPAIR], 1);

@@ -148,23 +148,24 @@ static void expect_refused(struct fixture *f, const char *req,
 }
 
 /* Two peers, a key, a port, a mark: a device worth comparing. */
+#define POPULATE_REQ                                                           \
+	"set=1\n"                                                              \
+	"private_key=" PRIV_A "\n"                                             \
+	"listen_port=51820\n"                                                  \
+	"fwmark=7\n"                                                           \
+	"public_key=" PEER_1 "\n"                                              \
+	"preshared_key=" PSK_1 "\n"                                            \
+	"endpoint=192.0.2.1:51821\n"                                           \
+	"persistent_keepalive_interval=25\n"                                   \
+	"allowed_ip=10.1.0.0/16\n"                                             \
+	"allowed_ip=fd00:1::/64\n"                                             \
+	"public_key=" PEER_2 "\n"                                              \
+	"allowed_ip=10.2.0.1/32\n"                                             \
+	"\n"
+
 static void populate(struct fixture *f)
 {
-	expect(f,
-	       "set=1\n"
-	       "private_key=" PRIV_A "\n"
-	       "listen_port=51820\n"
-	       "fwmark=7\n"
-	       "public_key=" PEER_1 "\n"
-	       "preshared_key=" PSK_1 "\n"
-	       "endpoint=192.0.2.1:51821\n"
-	       "persistent_keepalive_interval=25\n"
-	       "allowed_ip=10.1.0.0/16\n"
-	       "allowed_ip=fd00:1::/64\n"
-	       "public_key=" PEER_2 "\n"
-	       "allowed_ip=10.2.0.1/32\n"
-	       "\n",
-	       OK);
+	expect(f, POPULATE_REQ, OK);
 }
 
 #define POPULATED_GET                                                          \
@@ -689,21 +690,7 @@ static void test_two_requests_in_one_feed(void **state)
 static void test_byte_by_byte(void **state)
 {
 	struct fixture *f = *state;
-	static const char req[] =
-		"set=1\n"
-		"private_key=" PRIV_A "\n"
-		"listen_port=51820\n"
-		"fwmark=7\n"
-		"public_key=" PEER_1 "\n"
-		"preshared_key=" PSK_1 "\n"
-		"endpoint=192.0.2.1:51821\n"
-		"persistent_keepalive_interval=25\n"
-		"allowed_ip=10.1.0.0/16\n"
-		"allowed_ip=fd00:1::/64\n"
-		"public_key=" PEER_2 "\n"
-		"allowed_ip=10.2.0.1/32\n"
-		"\n"
-		"get=1\n\n";
+	static const char req[] = POPULATE_REQ "get=1\n\n";
 	struct strbuf out = STRBUF_INIT;
 
 	for (size_t i = 0; i < sizeof(req) - 1; i++) {
