@@ -35,7 +35,7 @@ Q := @
 msg = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all unit netns netns-asan asan asan-unit fuzz fuzz-run test demo bench install clean
+.PHONY: all unit netns netns-fallback netns-asan asan asan-unit fuzz fuzz-run test demo bench install clean
 all: $(BUILD)/cvpc $(BUILD)/cvpc-wg
 
 $(BUILD)/%.o: %.c
@@ -82,6 +82,16 @@ netns: all $(TOOL_BIN)
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPTFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all
+
+# The network tests with every kernel offload refused (the fallback paths),
+# then the transfer tests with each offload refused alone.
+OFFLOADS := tun-tso tun-uso tun-gro udp-gso udp-gro
+netns-fallback: all $(TOOL_BIN)
+	$(Q)CVPC_NO_OFFLOAD=all CVPC=$(abspath $(BUILD)/cvpc) TOOLS=$(abspath $(BUILD)/tools) \
+		prove tests/netns/*.t
+	$(Q)set -e; for o in $(OFFLOADS); do echo "== without $$o"; \
+		CVPC_NO_OFFLOAD=$$o CVPC=$(abspath $(BUILD)/cvpc) TOOLS=$(abspath $(BUILD)/tools) \
+		prove tests/netns/01-*.t tests/netns/02-*.t tests/netns/03-*.t; done
 
 # The network tests again, against the sanitized binary; any report it
 # writes (memory error, UB, leak at exit) fails the run.
@@ -131,6 +141,7 @@ fuzz-run: fuzz
 test: all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory netns
+	$(Q)$(MAKE) --no-print-directory netns-fallback
 	$(Q)$(MAKE) --no-print-directory asan-unit
 	$(Q)$(MAKE) --no-print-directory netns-asan
 	$(Q)$(MAKE) --no-print-directory fuzz-run

@@ -53,6 +53,8 @@ enum wg_drop_reason {
 
 struct wg_stats {
 	uint64_t drops[DROP_MAX];
+	uint64_t udp_gso_sends; /* sends carrying more than one datagram */
+	uint64_t udp_gro_runs;  /* receives that held more than one */
 	uint64_t cookie_replies_sent;
 	uint64_t handshakes_under_load;
 };

@@ -136,6 +136,7 @@ static int recv_gro(struct wg_device *wg, int fd)
 		read_control(&msgs[i].msg_hdr, &src, &seg);
 		if (!seg || seg > len)
 			seg = len;
+		wg->stats.udp_gro_runs += seg < len;
 		do {
 			struct pkt *pkt;
 

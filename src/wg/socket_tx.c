@@ -154,6 +154,8 @@ static bool send_family(struct wg_device *wg, struct pkt_batch *batch,
 		int n = sendmmsg(fd, r->msgs + sent, r->nmsgs - sent, 0);
 
 		if (n > 0) {
+			for (int m = 0; m < n; m++)
+				wg->stats.udp_gso_sends += r->count[sent + m] > 1;
 			sent += (unsigned int)n;
 			continue;
 		}

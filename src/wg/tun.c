@@ -32,8 +32,10 @@
 struct tun {
 	int fd;
 	bool vnet;    /* every packet carries a virtio_net_hdr */
+	bool tso, uso;
 	bool gro;     /* coalesce TCP on write */
 	bool gro_udp; /* and UDP (the kernel takes USO packets) */
+	uint64_t super_packets, coalesced_writes;
 	/* A super-packet being cut up, in the batch's spare buffer. */
 	struct gso_iter iter;
 	bool iter_active;
@@ -99,6 +101,8 @@ static void set_offloads(struct tun *tun)
 						      flags | TUN_F_CSUM | TUN_F_USO4 | TUN_F_USO6) == 0);
 	if (tun->gro_udp && !uso_ok)
 		ioctl(tun->fd, TUNSETOFFLOAD, flags);
+	tun->tso = flags & TUN_F_TSO4;
+	tun->uso = uso_ok;
 	pr_debug("TUN offloads: csum %d tso %d uso %d gro %d gro-udp %d",
 		 !!(flags & TUN_F_CSUM), !!(flags & TUN_F_TSO4), uso_ok,
 		 tun->gro, tun->gro_udp);
@@ -242,6 +246,7 @@ static unsigned int take_packet(struct tun *tun, struct pkt_batch *batch,
 	batch->spare = pkt->head;
 	pkt->head = tmp;
 	tun->iter_active = true;
+	tun->super_packets++;
 	return drain_segments(tun, batch, n);
 }
 
@@ -335,8 +340,21 @@ unsigned int tun_write_batch(struct tun *tun, struct pkt_batch *batch)
 			total += w->iov[k].iov_len;
 		if (!write_all(tun->fd, w->iov, (int)w->iovcnt, total))
 			failed += w->segs;
+		else if (w->segs > 1)
+			tun->coalesced_writes++;
 	}
 	return failed;
+}
+
+void tun_get_stats(const struct tun *tun, struct tun_stats *st)
+{
+	st->vnet = tun->vnet;
+	st->tso = tun->tso;
+	st->uso = tun->uso;
+	st->gro = tun->vnet && tun->gro;
+	st->gro_udp = tun->vnet && tun->gro_udp;
+	st->super_packets = tun->super_packets;
+	st->coalesced_writes = tun->coalesced_writes;
 }
 
 int tun_get_name(struct tun *tun, char name[IF_NAMESIZE])

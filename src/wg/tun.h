@@ -6,6 +6,7 @@
 #define CVPC_WG_TUN_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct pkt_batch;
@@ -30,6 +31,15 @@ int tun_fd(const struct tun *tun);
 int tun_read_batch(struct tun *tun, struct pkt_batch *batch);
 /* Writes every PKT_READY packet; returns how many could not be written. */
 unsigned int tun_write_batch(struct tun *tun, struct pkt_batch *batch);
+
+/* What the kernel granted, and how much it was used. */
+struct tun_stats {
+	bool vnet, tso, uso, gro, gro_udp;
+	uint64_t super_packets;    /* TSO/USO packets read and cut up */
+	uint64_t coalesced_writes; /* writes carrying more than one packet */
+};
+
+void tun_get_stats(const struct tun *tun, struct tun_stats *st);
 
 /* The device's current name (it may have been renamed or moved). */
 int tun_get_name(struct tun *tun, char name[static IF_NAMESIZE]);

@@ -17,6 +17,7 @@
 #include "wg/config.h"
 #include "wg/device.h"
 #include "wg/peer.h"
+#include "wg/tun.h"
 #include "wg/uapi.h"
 
 enum {
@@ -128,6 +129,24 @@ static int device_stats(struct wg_device *wg, struct strbuf *out)
 	strbuf_addf(out, "cookie_replies_sent=%llu\nhandshakes_under_load=%llu\n",
 		    (unsigned long long)wg->stats.cookie_replies_sent,
 		    (unsigned long long)wg->stats.handshakes_under_load);
+	strbuf_addf(out,
+		    "udp_gso=%d\nudp_gro=%d\nudp_gso_sends=%llu\nudp_gro_runs=%llu\n",
+		    wg->sock.gso[0] || wg->sock.gso[1],
+		    wg->sock.gro[0] || wg->sock.gro[1],
+		    (unsigned long long)wg->stats.udp_gso_sends,
+		    (unsigned long long)wg->stats.udp_gro_runs);
+	if (wg->tun) {
+		struct tun_stats ts;
+
+		tun_get_stats(wg->tun, &ts);
+		strbuf_addf(out,
+			    "tun_vnet=%d\ntun_tso=%d\ntun_uso=%d\ntun_gro=%d\n"
+			    "tun_gro_udp=%d\ntun_super_packets=%llu\n"
+			    "tun_coalesced_writes=%llu\n",
+			    ts.vnet, ts.tso, ts.uso, ts.gro, ts.gro_udp,
+			    (unsigned long long)ts.super_packets,
+			    (unsigned long long)ts.coalesced_writes);
+	}
 	return out->oom ? -ENOMEM : 0;
 }
 
