@@ -3,6 +3,7 @@
 # in the same run on this machine: two namespaces joined by a veth pair,
 # one WireGuard device in each, iperf3 and ping through the tunnel.
 # Prints each figure for both and the ratio, and appends them to a CSV.
+# Also the idle resident memory of each with 1 and with 1,000 peers.
 #
 #   bench/throughput.sh            (as root; DURATION=10 seconds per test)
 #   CVPC=build/cvpc WG_GO=wireguard-go OUT=bench/results/throughput.csv
@@ -86,11 +87,41 @@ iperf() { # iperf <name> <args...>: receiver goodput in Gbit/s
 	json "$WORK/$name.json" 'sprintf("%.3f", $j->{end}{sum_received}{bits_per_second} / 1e9)'
 }
 
+# A wg-quick style configuration with n random peers.
+peers_conf() { # peers_conf <n>
+	echo "[Interface]"
+	echo "PrivateKey = $(wg genkey)"
+	echo "ListenPort = 52010"
+	for i in $(seq "$1"); do
+		echo "[Peer]"
+		echo "PublicKey = $(wg genkey | wg pubkey)"
+		echo "AllowedIPs = 10.$((i / 250)).$((i % 250)).1/32"
+		echo "Endpoint = 192.168.$((i % 250)).1:51820"
+	done
+}
+
+# Idle resident memory with 1 and with 1,000 peers: configured, link up,
+# no traffic, measured once the device has been quiet for IDLE seconds.
+IDLE=${IDLE:-12}
+measure_memory() { # measure_memory <impl>
+	local impl=$1 pid
+	ip netns add "$NA"
+	start_device "$impl" "$NA" "$IFA"
+	pid=${PIDS[-1]}
+	ip -n "$NA" link set "$IFA" up
+	ip netns exec "$NA" wg setconf "$IFA" "$WORK/peers1.conf"
+	sleep "$IDLE"
+	R[$impl,rss1]=$(rss_kib "$pid")
+	ip netns exec "$NA" wg setconf "$IFA" "$WORK/peers1000.conf"
+	sleep "$IDLE"
+	R[$impl,rss1000]=$(rss_kib "$pid")
+	cleanup
+}
+
 declare -A R
 measure() { # measure <impl>
 	local impl=$1
 	setup "$impl"
-	R[$impl,rss]=$(rss_kib "${PIDS[0]}")
 	R[$impl,rtt]=$(median_rtt)
 	R[$impl,tcp1]=$(iperf "$impl-tcp1")
 	R[$impl,tcp4]=$(iperf "$impl-tcp4" -P 4)
@@ -100,10 +131,14 @@ measure() { # measure <impl>
 
 [ "$(id -u)" -eq 0 ] || { echo "bench/throughput.sh: run as root" >&2; exit 1; }
 [ -x "$CVPC" ] || { echo "bench/throughput.sh: $CVPC missing; run make" >&2; exit 1; }
-echo "measuring wireguard-go ($DURATION s per test)..."
+peers_conf 1 >"$WORK/peers1.conf"
+peers_conf 1000 >"$WORK/peers1000.conf"
+echo "measuring wireguard-go ($DURATION s per test, $IDLE s idle for memory)..."
 measure wggo
-echo "measuring cvpc ($DURATION s per test)..."
+measure_memory wggo
+echo "measuring cvpc ($DURATION s per test, $IDLE s idle for memory)..."
 measure cvpc
+measure_memory cvpc
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2fx" : "n/a"), a / b }'; }
 printf '\n%-34s %14s %14s %10s\n' "metric" "cvpc" "wireguard-go" "ratio"
@@ -112,12 +147,13 @@ row "TCP 1 stream (Gbit/s)" tcp1 "$(ratio "${R[cvpc,tcp1]}" "${R[wggo,tcp1]}")"
 row "TCP 4 streams (Gbit/s)" tcp4 "$(ratio "${R[cvpc,tcp4]}" "${R[wggo,tcp4]}")"
 row "UDP 1380 B, receiver (Gbit/s)" udp "$(ratio "${R[cvpc,udp]}" "${R[wggo,udp]}")"
 row "ping RTT median (ms, lower=better)" rtt "$(ratio "${R[wggo,rtt]}" "${R[cvpc,rtt]}")"
-row "idle RSS, 1 peer (KiB, lower=better)" rss "$(ratio "${R[wggo,rss]}" "${R[cvpc,rss]}")"
+row "idle RSS, 1 peer (KiB, lower=better)" rss1 "$(ratio "${R[wggo,rss1]}" "${R[cvpc,rss1]}")"
+row "idle RSS, 1000 peers (KiB, lower=better)" rss1000 "$(ratio "${R[wggo,rss1000]}" "${R[cvpc,rss1000]}")"
 
 mkdir -p "$(dirname "$OUT")"
-[ -s "$OUT" ] || echo "time,commit,impl,tcp1_gbps,tcp4_gbps,udp_gbps,rtt_ms,rss_kib" >"$OUT"
+[ -s "$OUT" ] || echo "time,commit,impl,tcp1_gbps,tcp4_gbps,udp_gbps,rtt_ms,rss1_kib,rss1000_kib" >"$OUT"
 commit=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
 for impl in cvpc wggo; do
-	echo "$(date -u +%FT%TZ),$commit,$impl,${R[$impl,tcp1]},${R[$impl,tcp4]},${R[$impl,udp]},${R[$impl,rtt]},${R[$impl,rss]}" >>"$OUT"
+	echo "$(date -u +%FT%TZ),$commit,$impl,${R[$impl,tcp1]},${R[$impl,tcp4]},${R[$impl,udp]},${R[$impl,rtt]},${R[$impl,rss1]},${R[$impl,rss1000]}" >>"$OUT"
 done
 echo "results appended to $OUT"

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "base/container.h"
 #include "cli/commands.h"
 
@@ -49,6 +51,12 @@ static const char *base_name(const char *path)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * We use OpenSSL's default provider only: reading openssl.cnf would
+	 * cost start-up time and half a megabyte resident, and let a system
+	 * configuration change which code runs underneath us.
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	if (argc > 0 && !strcmp(base_name(argv[0]), "cvpc-wg"))
 		return cmd_wg(argc, argv);
 	if (argc < 2) {

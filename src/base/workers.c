@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,51 +21,74 @@ enum {
 struct workers {
 	pthread_t *threads;
 	unsigned int nthreads; /* started threads, not counting the caller */
-	/* lock covers generation, stop, busy and the job description. */
+	/* lock covers generation and stop, and the sleeping on start. */
 	pthread_mutex_t lock;
-	pthread_cond_t start, done;
-	uint64_t generation;
-	unsigned int busy; /* threads not yet finished with the current job */
+	pthread_cond_t start;
+	uint32_t generation;
 	bool stop;
+	/* The job: written before next announces its generation. */
 	workers_fn fn;
 	void *arg;
 	unsigned int n;
-	atomic_uint next;
+	/*
+	 * The job's generation in the high half, the next item in the low:
+	 * a thread that wakes late for a finished job cannot take items of
+	 * the next one, so the caller never waits for a thread that is not
+	 * actually working on its items.
+	 */
+	_Atomic uint64_t next;
+	atomic_uint completed;
 };
 
-static void work_through(struct workers *w)
+/* Takes chunks of job `gen` until none are left. */
+static void work_through(struct workers *w, uint32_t gen)
 {
-	unsigned int i;
+	uint64_t cur = atomic_load_explicit(&w->next, memory_order_acquire);
 
-	while ((i = atomic_fetch_add_explicit(&w->next, CHUNK,
-					      memory_order_relaxed)) < w->n) {
-		unsigned int end = i + CHUNK < w->n ? i + CHUNK : w->n;
+	for (;;) {
+		unsigned int i, end, n;
+		workers_fn fn;
+		void *arg;
 
-		for (; i < end; i++)
-			w->fn(w->arg, i);
+		if ((uint32_t)(cur >> 32) != gen || (uint32_t)cur >= w->n)
+			return;
+		if (!atomic_compare_exchange_weak_explicit(
+			    &w->next, &cur, cur + CHUNK, memory_order_acq_rel,
+			    memory_order_acquire))
+			continue;
+		/* Claimed: the job cannot change before we report back. */
+		fn = w->fn;
+		arg = w->arg;
+		n = w->n;
+		i = (uint32_t)cur;
+		end = i + CHUNK < n ? i + CHUNK : n;
+		for (unsigned int k = i; k < end; k++)
+			fn(arg, k);
+		atomic_fetch_add_explicit(&w->completed, end - i,
+					  memory_order_release);
+		cur = atomic_load_explicit(&w->next, memory_order_acquire);
 	}
 }
 
 static void *worker_main(void *p)
 {
 	struct workers *w = p;
-	uint64_t seen = 0;
+	uint32_t seen = 0;
 
-	pthread_mutex_lock(&w->lock);
 	for (;;) {
+		uint32_t gen;
+
+		pthread_mutex_lock(&w->lock);
 		while (!w->stop && w->generation == seen)
 			pthread_cond_wait(&w->start, &w->lock);
-		if (w->stop)
-			break;
-		seen = w->generation;
+		gen = seen = w->generation;
+		if (w->stop) {
+			pthread_mutex_unlock(&w->lock);
+			return NULL;
+		}
 		pthread_mutex_unlock(&w->lock);
-		work_through(w);
-		pthread_mutex_lock(&w->lock);
-		if (--w->busy == 0)
-			pthread_cond_signal(&w->done);
+		work_through(w, gen);
 	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
 }
 
 int workers_new(unsigned int threads, struct workers **out)
@@ -78,7 +102,6 @@ int workers_new(unsigned int threads, struct workers **out)
 		threads = MAX_THREADS;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->start, NULL);
-	pthread_cond_init(&w->done, NULL);
 	if (threads > 1) {
 		w->threads = calloc(threads - 1, sizeof(*w->threads));
 		if (!w->threads) {
@@ -109,7 +132,6 @@ void workers_free(struct workers *w)
 	for (unsigned int i = 0; i < w->nthreads; i++)
 		pthread_join(w->threads[i], NULL);
 	pthread_cond_destroy(&w->start);
-	pthread_cond_destroy(&w->done);
 	pthread_mutex_destroy(&w->lock);
 	free(w->threads);
 	free(w);
@@ -122,27 +144,28 @@ unsigned int workers_threads(const struct workers *w)
 
 void workers_run(struct workers *w, workers_fn fn, void *arg, unsigned int n)
 {
+	uint32_t gen;
+
 	if (!w || !w->nthreads || n < MIN_PARALLEL_ITEMS) {
 		for (unsigned int i = 0; i < n; i++)
 			fn(arg, i);
 		return;
 	}
 	pthread_mutex_lock(&w->lock);
+	gen = ++w->generation;
 	w->fn = fn;
 	w->arg = arg;
 	w->n = n;
-	atomic_store_explicit(&w->next, 0, memory_order_relaxed);
-	w->busy = w->nthreads;
-	w->generation++;
+	atomic_store_explicit(&w->completed, 0, memory_order_relaxed);
+	atomic_store_explicit(&w->next, (uint64_t)gen << 32,
+			      memory_order_release);
 	pthread_cond_broadcast(&w->start);
 	pthread_mutex_unlock(&w->lock);
 
-	work_through(w);
-
-	pthread_mutex_lock(&w->lock);
-	while (w->busy)
-		pthread_cond_wait(&w->done, &w->lock);
-	pthread_mutex_unlock(&w->lock);
+	work_through(w, gen);
+	/* Only chunks a thread is actually running remain: a short wait. */
+	while (atomic_load_explicit(&w->completed, memory_order_acquire) < n)
+		sched_yield();
 }
 
 unsigned int workers_default_threads(void)

@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "crypto/aead.h"
 #include "crypto/util.h"
@@ -24,12 +26,50 @@ static bool have_thread_key;
  * keypair holds in memory anyway until the keypair expires.
  */
 static __thread EVP_CIPHER_CTX *cipher_ctx;
+/*
+ * The key the context holds, so that packets of one session (the common
+ * case: a batch is mostly one peer) only set the nonce; the ChaCha20 key
+ * schedule is cheap, but the provider's re-keying path is not.
+ */
+static __thread uint8_t ctx_key[AEAD_KEY_LEN];
+static __thread bool ctx_keyed;
+static __thread int ctx_enc = -1;
 
 static void thread_exit(void *unused)
 {
 	(void)unused;
 	EVP_CIPHER_CTX_free(cipher_ctx);
 	cipher_ctx = NULL;
+	memzero_explicit(ctx_key, sizeof(ctx_key));
+	ctx_keyed = false;
+}
+
+/* Starts a message: re-keys only when the key or direction changed. */
+static bool begin(EVP_CIPHER_CTX *ctx, const uint8_t key[AEAD_KEY_LEN],
+		  const uint8_t nonce[AEAD_NONCE_LEN], int enc)
+{
+	if (ctx_keyed && ctx_enc == enc && crypto_equal(ctx_key, key, AEAD_KEY_LEN))
+		return EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, enc, NULL) == 1;
+	ctx_keyed = false;
+	if (EVP_CipherInit_ex2(ctx, NULL, key, nonce, enc, NULL) != 1)
+		return false;
+	memcpy(ctx_key, key, AEAD_KEY_LEN);
+	ctx_enc = enc;
+	ctx_keyed = true;
+	return true;
+}
+
+/* The tag, through the provider's parameters rather than the ctrl shim. */
+static bool tag_param(EVP_CIPHER_CTX *ctx, uint8_t tag[AEAD_TAG_LEN], bool get)
+{
+	OSSL_PARAM params[2] = {
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag,
+					AEAD_TAG_LEN),
+		OSSL_PARAM_END,
+	};
+
+	return get ? EVP_CIPHER_CTX_get_params(ctx, params) == 1 :
+		     EVP_CIPHER_CTX_set_params(ctx, params) == 1;
 }
 
 static void init(void)
@@ -94,10 +134,9 @@ bool chacha20poly1305_seal(uint8_t *dst, const uint8_t *src, size_t src_len,
 	if (!ctx)
 		return false;
 
-	return EVP_CipherInit_ex2(ctx, NULL, key, nonce, 1, NULL) == 1 &&
+	return begin(ctx, key, nonce, 1) &&
 	       absorb(ctx, dst, src, src_len, ad, ad_len) &&
-	       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, AEAD_TAG_LEN,
-				   dst + src_len) == 1;
+	       tag_param(ctx, dst + src_len, true);
 }
 
 bool chacha20poly1305_open(uint8_t *dst, const uint8_t *src, size_t src_len,
@@ -116,12 +155,10 @@ bool chacha20poly1305_open(uint8_t *dst, const uint8_t *src, size_t src_len,
 	if (!ctx)
 		return false;
 	len = src_len - AEAD_TAG_LEN;
-	/* A copy, because the ctrl interface takes a non-const pointer. */
+	/* A copy, because the parameter interface takes a non-const pointer. */
 	memcpy(tag, src + len, AEAD_TAG_LEN);
 
-	ret = EVP_CipherInit_ex2(ctx, NULL, key, nonce, 0, NULL) == 1 &&
-	      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, AEAD_TAG_LEN,
-				  tag) == 1 &&
+	ret = begin(ctx, key, nonce, 0) && tag_param(ctx, tag, false) &&
 	      absorb(ctx, dst, src, len, ad, ad_len);
 	/* Unauthenticated plaintext must not reach anyone by mistake. */
 	if (!ret && len)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/memtrim.h"
 #include "base/time.h"
 #include "base/workers.h"
 #include "crypto/util.h"
@@ -45,7 +46,32 @@ const char *wg_drop_reason_name(enum wg_drop_reason reason)
 	return reason < DROP_MAX ? drop_names[reason] : "unknown";
 }
 
-enum { BIND_RETRY_SECONDS = 1 };
+enum {
+	BIND_RETRY_SECONDS = 1,
+	/* Quiet this long, and the memory traffic used goes back. */
+	IDLE_TRIM_SECONDS = 5,
+};
+
+/*
+ * Packet buffers are touched by traffic and then sit resident; an idle
+ * device (most of them, most of the time) gives them back, and with them
+ * the library pages only start-up and configuration used.
+ */
+static void idle_timer(struct timer *t)
+{
+	struct wg_device *wg = container_of(t, struct wg_device, idle_timer);
+
+	if (wg->active) {
+		wg->active = false;
+		wg->trimmed = false;
+	} else if (!wg->trimmed) {
+		pkt_batch_release(&wg->rx_batch);
+		pkt_batch_release(&wg->tx_batch);
+		mem_trim_process();
+		wg->trimmed = true;
+	}
+	timer_mod(t, now_ns() + IDLE_TRIM_SECONDS * NSEC_PER_SEC);
+}
 
 static void bind_retry_timer(struct timer *t);
 
@@ -75,6 +101,8 @@ int wg_device_new(struct loop *loop, const char *ifname, struct wg_device **out)
 	work_init(&wg->handshake_work, wg_packet_handshake_receive_work);
 	timer_init(&wg->ratelimiter_gc, loop, ratelimiter_gc_timer);
 	timer_init(&wg->bind_retry, loop, bind_retry_timer);
+	timer_init(&wg->idle_timer, loop, idle_timer);
+	timer_mod(&wg->idle_timer, now_ns() + IDLE_TRIM_SECONDS * NSEC_PER_SEC);
 
 	wg->index_table = index_table_new();
 	wg->peer_allowedips = allowedips_new();
@@ -120,6 +148,7 @@ void wg_device_free(struct wg_device *wg)
 	work_cancel(wg->loop, &wg->handshake_work);
 	timer_del(&wg->ratelimiter_gc);
 	timer_del(&wg->bind_retry);
+	timer_del(&wg->idle_timer);
 	workers_free(wg->workers);
 	pkt_batch_free(&wg->rx_batch);
 	pkt_batch_free(&wg->tx_batch);
@@ -349,6 +378,8 @@ int wg_device_apply_config(struct wg_device *wg, const struct wg_config *cfg)
 {
 	int ret = validate_config(wg, cfg);
 
+	/* New peers and keys touch memory: trim again once things settle. */
+	wg->active = true;
 	if (ret < 0)
 		return ret;
 	ret = apply_socket(wg, cfg);

@@ -102,6 +102,9 @@ struct wg_device {
 	uint64_t cookie_window_start; /* cookies owed in the current second */
 	unsigned int cookie_window_count;
 	struct pkt_batch rx_batch, tx_batch;
+	/* Data moved since the last idle check; memory given back if not. */
+	bool active, trimmed;
+	struct timer idle_timer;
 	struct workers *workers; /* crypto threads; NULL: the loop alone */
 	struct wg_stats stats;
 	uint64_t peer_counter, keypair_counter;

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/memtrim.h"
 #include "wg/packet.h"
 
 /* The slots, the spare, then the receive buffers. */
@@ -39,4 +40,21 @@ void pkt_batch_free(struct pkt_batch *batch)
 		return;
 	munmap(batch->arena, arena_size());
 	batch->arena = NULL;
+}
+
+void pkt_batch_release(struct pkt_batch *batch)
+{
+	size_t slot;
+
+	if (!batch->arena)
+		return;
+	/*
+	 * Slot by slot, because the TUN side may have swapped the spare into
+	 * the slots, and the buffer now called spare may hold a super-packet
+	 * still being cut up.
+	 */
+	for (unsigned int i = 0; i < PKT_BATCH_MAX; i++)
+		mem_release_buffer(batch->pkts[i].head, PKT_BUF_SIZE);
+	slot = (size_t)PKT_BATCH_MAX * PKT_BUF_SIZE + PKT_BUF_SIZE;
+	mem_release_buffer(batch->arena + slot, arena_size() - slot);
 }

@@ -71,5 +71,7 @@ struct pkt_batch {
 /* Buffers are mapped lazily: only pages actually used become resident. */
 int pkt_batch_init(struct pkt_batch *batch);
 void pkt_batch_free(struct pkt_batch *batch);
+/* Gives the buffers' pages back while the batch is idle (keeps spare). */
+void pkt_batch_release(struct pkt_batch *batch);
 
 #endif

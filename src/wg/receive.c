@@ -456,6 +456,7 @@ static void consume_data(struct wg_device *wg, struct pkt *pkt)
 
 void wg_packet_receive_batch(struct wg_device *wg, struct pkt_batch *batch)
 {
+	wg->active = true;
 	sort_batch(wg, batch);
 	decrypt_packets(wg, batch);
 	for (unsigned int i = 0; i < batch->len; i++) {

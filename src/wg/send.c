@@ -422,6 +422,9 @@ bool wg_packet_send_batch(struct wg_device *wg, struct pkt_batch *batch)
 	bool flowing;
 
 	assign_packets(wg, batch, &touched);
+	/* Packets nobody routes (router solicitations...) are not activity. */
+	if (touched.len)
+		wg->active = true;
 	for (unsigned int i = 0; i < touched.len; i++)
 		wg_packet_send_staged_packets(touched.rec[i].peer);
 	encrypt_packets(wg, batch);
