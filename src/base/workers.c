@@ -142,11 +142,12 @@ unsigned int workers_threads(const struct workers *w)
 	return w->nthreads + 1;
 }
 
-void workers_run(struct workers *w, workers_fn fn, void *arg, unsigned int n)
+static void run(struct workers *w, workers_fn fn, void *arg, unsigned int n,
+		unsigned int min_parallel)
 {
 	uint32_t gen;
 
-	if (!w || !w->nthreads || n < MIN_PARALLEL_ITEMS) {
+	if (!w || !w->nthreads || n < min_parallel) {
 		for (unsigned int i = 0; i < n; i++)
 			fn(arg, i);
 		return;
@@ -166,6 +167,17 @@ void workers_run(struct workers *w, workers_fn fn, void *arg, unsigned int n)
 	/* Only chunks a thread is actually running remain: a short wait. */
 	while (atomic_load_explicit(&w->completed, memory_order_acquire) < n)
 		sched_yield();
+}
+
+void workers_run(struct workers *w, workers_fn fn, void *arg, unsigned int n)
+{
+	run(w, fn, arg, n, MIN_PARALLEL_ITEMS);
+}
+
+void workers_run_heavy(struct workers *w, workers_fn fn, void *arg,
+		       unsigned int n)
+{
+	run(w, fn, arg, n, 2);
 }
 
 unsigned int workers_default_threads(void)

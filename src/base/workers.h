@@ -29,6 +29,9 @@ unsigned int workers_threads(const struct workers *w);
  * waking threads would cost more than it saves.
  */
 void workers_run(struct workers *w, workers_fn fn, void *arg, unsigned int n);
+/* The same for items that are each worth waking a thread for (chunks). */
+void workers_run_heavy(struct workers *w, workers_fn fn, void *arg,
+		       unsigned int n);
 
 /* The number of threads to use by default: CVPC_THREADS, or the CPUs. */
 unsigned int workers_default_threads(void);

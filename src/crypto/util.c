@@ -36,8 +36,37 @@ uint32_t random_u32(void)
 {
 	uint32_t v;
 
-	random_fill(&v, sizeof(v));
+	random_fill_public(&v, sizeof(v));
 	return v;
+}
+
+enum { RANDOM_POOL_LEN = 1024 };
+static __thread uint8_t random_pool[RANDOM_POOL_LEN];
+static __thread size_t random_pool_left;
+
+void random_fill_public(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	if (len > RANDOM_POOL_LEN / 4) {
+		random_fill(buf, len);
+		return;
+	}
+	while (len) {
+		size_t take;
+
+		if (!random_pool_left) {
+			random_fill(random_pool, RANDOM_POOL_LEN);
+			random_pool_left = RANDOM_POOL_LEN;
+		}
+		take = len < random_pool_left ? len : random_pool_left;
+		/* Served from the end; served bytes are wiped, never reused. */
+		random_pool_left -= take;
+		memcpy(p, random_pool + random_pool_left, take);
+		memzero_explicit(random_pool + random_pool_left, take);
+		p += take;
+		len -= take;
+	}
 }
 
 bool crypto_equal(const void *a, const void *b, size_t len)

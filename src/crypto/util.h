@@ -16,6 +16,13 @@ bool random_bytes(void *buf, size_t len);
 void random_fill(void *buf, size_t len);
 /* A uniformly random 32-bit value (aborts if no randomness exists). */
 uint32_t random_u32(void);
+/*
+ * random_fill for values that are public once used (nonces, indices) on
+ * hot paths: served from a per-thread pool refilled a kilobyte at a time,
+ * because each call into the DRBG costs more than the whole cookie reply
+ * it would serve. Never for keys. Aborts like random_fill.
+ */
+void random_fill_public(void *buf, size_t len);
 
 /* Constant-time equality of two buffers of the same length. */
 bool crypto_equal(const void *a, const void *b, size_t len);

@@ -78,20 +78,24 @@ static void compute_mac2(uint8_t mac2[COOKIE_LEN], const void *message,
 		memset(mac2, 0, COOKIE_LEN);
 }
 
-/* cookie = MAC(secret, source IP || source port); the secret rotates. */
-static void make_cookie(uint8_t cookie[COOKIE_LEN],
-			const union sockaddr_inet *src,
-			struct cookie_checker *checker)
+void wg_cookie_checker_refresh(struct cookie_checker *checker)
 {
-	uint8_t input[16 + 2];
-	size_t len;
-
 	if (birthdate_has_expired(checker->secret_birthdate,
 				  COOKIE_SECRET_MAX_AGE, now_ns()) ||
 	    !checker->secret_birthdate) {
 		checker->secret_birthdate = now_ns();
 		random_fill(checker->secret, NOISE_HASH_LEN);
 	}
+}
+
+/* cookie = MAC(secret, source IP || source port). */
+static void make_cookie(uint8_t cookie[COOKIE_LEN],
+			const union sockaddr_inet *src,
+			const struct cookie_checker *checker)
+{
+	uint8_t input[16 + 2];
+	size_t len;
+
 	if (src->sa.sa_family == AF_INET) {
 		memcpy(input, &src->in.sin_addr, 4);
 		memcpy(input + 4, &src->in.sin_port, 2);
@@ -106,10 +110,10 @@ static void make_cookie(uint8_t cookie[COOKIE_LEN],
 		memset(cookie, 0, COOKIE_LEN);
 }
 
-enum cookie_mac_state wg_cookie_validate_packet(struct cookie_checker *checker,
-						const void *message, size_t len,
-						const union sockaddr_inet *src,
-						bool check_cookie)
+enum cookie_mac_state wg_cookie_check_macs(const struct cookie_checker *checker,
+					    const void *message, size_t len,
+					    const union sockaddr_inet *src,
+					    bool check_cookie)
 {
 	const struct message_macs *macs = (const struct message_macs *)
 		((const uint8_t *)message + len - sizeof(*macs));
@@ -121,19 +125,32 @@ enum cookie_mac_state wg_cookie_validate_packet(struct cookie_checker *checker,
 	if (!crypto_equal(computed_mac, macs->mac1, COOKIE_LEN))
 		goto out;
 	ret = VALID_MAC_BUT_NO_COOKIE;
-	if (!check_cookie)
+	/* An initiator without a cookie sends zeros: nothing to compute. */
+	if (!check_cookie || crypto_is_zero(macs->mac2, COOKIE_LEN))
 		goto out;
 
 	make_cookie(cookie, src, checker);
 	compute_mac2(computed_mac, message, len, cookie);
 	if (!crypto_equal(computed_mac, macs->mac2, COOKIE_LEN))
 		goto out;
-	ret = VALID_MAC_WITH_COOKIE_BUT_RATELIMITED;
-	if (!ratelimiter_allow(checker->device->ratelimiter, src, now_ns()))
-		goto out;
 	ret = VALID_MAC_WITH_COOKIE;
 out:
 	memzero_explicit(cookie, sizeof(cookie));
+	return ret;
+}
+
+enum cookie_mac_state wg_cookie_validate_packet(struct cookie_checker *checker,
+						const void *message, size_t len,
+						const union sockaddr_inet *src,
+						bool check_cookie)
+{
+	enum cookie_mac_state ret;
+
+	wg_cookie_checker_refresh(checker);
+	ret = wg_cookie_check_macs(checker, message, len, src, check_cookie);
+	if (ret == VALID_MAC_WITH_COOKIE &&
+	    !ratelimiter_allow(checker->device->ratelimiter, src, now_ns()))
+		ret = VALID_MAC_WITH_COOKIE_BUT_RATELIMITED;
 	return ret;
 }
 
@@ -159,7 +176,7 @@ void wg_cookie_add_mac_to_packet(void *message, size_t len,
 
 void wg_cookie_message_create(struct message_handshake_cookie *dst,
 			      const void *message, size_t len, uint32_t index,
-			      struct cookie_checker *checker,
+			      const struct cookie_checker *checker,
 			      const union sockaddr_inet *src)
 {
 	const struct message_macs *macs = (const struct message_macs *)
@@ -168,7 +185,7 @@ void wg_cookie_message_create(struct message_handshake_cookie *dst,
 
 	dst->header.type = htole32(MESSAGE_HANDSHAKE_COOKIE);
 	dst->receiver_index = htole32(index);
-	random_fill(dst->nonce, COOKIE_NONCE_LEN);
+	random_fill_public(dst->nonce, COOKIE_NONCE_LEN);
 	make_cookie(cookie, src, checker);
 	if (!xchacha20poly1305_seal(dst->encrypted_cookie, cookie, COOKIE_LEN,
 				    macs->mac1, COOKIE_LEN, dst->nonce,

@@ -62,14 +62,31 @@ enum cookie_mac_state wg_cookie_validate_packet(struct cookie_checker *checker,
 						const union sockaddr_inet *src,
 						bool check_cookie);
 
+/*
+ * The same split in two, for checking many messages on many threads:
+ * refresh rotates the secret cookies are made from when it is due (one
+ * thread, before the others start); check_macs only reads the checker,
+ * and leaves the rate limit to the caller (never returns
+ * VALID_MAC_WITH_COOKIE_BUT_RATELIMITED).
+ */
+void wg_cookie_checker_refresh(struct cookie_checker *checker);
+enum cookie_mac_state wg_cookie_check_macs(const struct cookie_checker *checker,
+					    const void *message, size_t len,
+					    const union sockaddr_inet *src,
+					    bool check_cookie);
+
 /* Fills in the trailing message_macs of an outgoing handshake message. */
 void wg_cookie_add_mac_to_packet(void *message, size_t len,
 				 struct wg_peer *peer);
 
-/* Builds the cookie reply to message (from src), addressed to index. */
+/*
+ * Builds the cookie reply to message (from src), addressed to index, from
+ * the secret the last refresh left (validate_packet refreshes). Only
+ * reads the checker.
+ */
 void wg_cookie_message_create(struct message_handshake_cookie *dst,
 			      const void *message, size_t len, uint32_t index,
-			      struct cookie_checker *checker,
+			      const struct cookie_checker *checker,
 			      const union sockaddr_inet *src);
 /* Takes the cookie from a reply; returns the peer it was for, or NULL. */
 struct wg_peer *wg_cookie_message_consume(const struct message_handshake_cookie *src,

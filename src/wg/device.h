@@ -56,6 +56,7 @@ struct wg_stats {
 	uint64_t udp_gso_sends; /* sends carrying more than one datagram */
 	uint64_t udp_gro_runs;  /* receives that held more than one */
 	uint64_t cookie_replies_sent;
+	uint64_t cookies_received; /* valid cookie replies to our handshakes */
 	uint64_t handshakes_under_load;
 };
 

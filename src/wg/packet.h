@@ -39,6 +39,12 @@ enum pkt_state {
 	PKT_FAILED,   /* crypto failed (decryption did not authenticate) */
 	PKT_READY,    /* ready to be written out (and, once sent, sent) */
 	PKT_UNSENT,   /* encrypted, but the socket would not take it */
+	/* Handshake messages that arrive under load, checked in parallel: */
+	PKT_HS_CHECK,       /* mac1 and mac2 to check */
+	PKT_HS_BAD,         /* mac1 is wrong */
+	PKT_HS_COOKIE_SENT, /* mac1 only: answered with a cookie */
+	PKT_HS_COOKIE_UNSENT, /* the same, but the reply could not be sent */
+	PKT_HS_ACCEPT,      /* mac2 proves the source: for the queue */
 };
 
 struct pkt {

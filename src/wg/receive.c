@@ -12,6 +12,7 @@
 #include "wg/cookie.h"
 #include "wg/device.h"
 #include "wg/peer.h"
+#include "wg/ratelimiter.h"
 #include "wg/receive.h"
 #include "wg/send.h"
 #include "wg/timers.h"
@@ -19,9 +20,12 @@
 
 /*
  * Handshakes handled per turn of the event loop: enough to keep up with
- * honest peers, few enough that data packets keep flowing in a flood.
+ * honest peers (16 Diffie-Hellman checks are about a millisecond), few
+ * enough that data packets keep flowing in a flood. It must stay well
+ * below what one turn reads from a socket (64 datagrams), so that a flood
+ * shows as a growing queue, which is what puts us under load.
  */
-enum { HANDSHAKE_BUDGET = 64 };
+enum { HANDSHAKE_BUDGET = 16 };
 
 static uint32_t message_type(const uint8_t *data, size_t len)
 {
@@ -87,6 +91,14 @@ enum handshake_verdict {
 	HANDSHAKE_ACCEPT,
 };
 
+/* Counts a handshake message checked under load. */
+static void note_load(struct wg_device *wg, uint64_t now)
+{
+	wg->stats.handshakes_under_load++;
+	if (!timer_pending(&wg->ratelimiter_gc))
+		timer_mod(&wg->ratelimiter_gc, now + NSEC_PER_SEC);
+}
+
 /*
  * mac1 always; under load also mac2 (a cookie proving the source address)
  * and the per-source rate, else the sender gets a cookie to retry with.
@@ -99,11 +111,8 @@ static enum handshake_verdict check_macs(struct wg_device *wg,
 	bool loaded = under_load(wg, now);
 	enum cookie_mac_state mac_state;
 
-	if (loaded) {
-		wg->stats.handshakes_under_load++;
-		if (!timer_pending(&wg->ratelimiter_gc))
-			timer_mod(&wg->ratelimiter_gc, now + NSEC_PER_SEC);
-	}
+	if (loaded)
+		note_load(wg, now);
 	mac_state = wg_cookie_validate_packet(&wg->cookie_checker, data, len,
 					      src, loaded);
 	if ((loaded && mac_state == VALID_MAC_WITH_COOKIE) ||
@@ -131,31 +140,13 @@ static void send_cookie(struct wg_device *wg, const uint8_t *data, size_t len,
 					src);
 }
 
-/*
- * Handshake messages wait in a queue for the expensive part. Under load
- * the cheap checks happen right here instead: a flood that cannot answer
- * our cookies (forged sources) costs a MAC and a cookie reply each, and
- * never takes a place in the queue from a peer that can.
- */
+/* Handshake messages wait in a queue for the expensive part. */
 static void queue_handshake(struct wg_device *wg, const struct pkt *pkt,
-			    uint32_t type)
+			    bool checked)
 {
 	struct handshake_queue *q = &wg->handshake_queue;
 	struct handshake_msg *msg;
-	bool checked = false;
 
-	if (type != MESSAGE_HANDSHAKE_COOKIE && under_load(wg, now_ns())) {
-		switch (check_macs(wg, pkt->data, pkt->len, &pkt->addr)) {
-		case HANDSHAKE_DROP:
-			return;
-		case HANDSHAKE_SEND_COOKIE:
-			send_cookie(wg, pkt->data, pkt->len, &pkt->addr);
-			return;
-		case HANDSHAKE_ACCEPT:
-			checked = true;
-			break;
-		}
-	}
 	if (q->len >= MAX_QUEUED_INCOMING_HANDSHAKES) {
 		wg_count_drop(wg, DROP_RX_HANDSHAKE_QUEUE);
 		return;
@@ -168,6 +159,98 @@ static void queue_handshake(struct wg_device *wg, const struct pkt *pkt,
 	msg->checked = checked;
 	memcpy(msg->data, pkt->data, pkt->len);
 	work_queue(wg->loop, &wg->handshake_work);
+}
+
+/*
+ * Under load the cheap checks happen with the batch, on every worker
+ * thread, a chunk of messages at a time with one send for the chunk's
+ * cookie replies: a flood that cannot answer our cookies (forged sources)
+ * costs a MAC and a cookie reply each, spread over the cores, and never
+ * takes a place in the queue from a peer that can.
+ */
+enum { HS_CHUNK = 16 };
+
+struct hs_job {
+	struct wg_device *wg;
+	struct pkt_batch *batch;
+	const uint16_t *idx; /* the batch's PKT_HS_CHECK slots */
+	unsigned int n;
+};
+
+static void check_chunk(void *arg, unsigned int chunk)
+{
+	const struct hs_job *job = arg;
+	struct message_handshake_cookie replies[HS_CHUNK];
+	const union sockaddr_inet *dsts[HS_CHUNK];
+	struct pkt *owners[HS_CHUNK];
+	bool sent[HS_CHUNK];
+	unsigned int first = chunk * HS_CHUNK, nr = 0;
+	unsigned int last = first + HS_CHUNK < job->n ? first + HS_CHUNK : job->n;
+
+	for (unsigned int i = first; i < last; i++) {
+		struct pkt *pkt = &job->batch->pkts[job->idx[i]];
+
+		switch (wg_cookie_check_macs(&job->wg->cookie_checker, pkt->data,
+					     pkt->len, &pkt->addr, true)) {
+		case VALID_MAC_WITH_COOKIE:
+			pkt->state = PKT_HS_ACCEPT;
+			break;
+		case VALID_MAC_BUT_NO_COOKIE:
+			wg_packet_make_cookie_reply(job->wg, &replies[nr],
+						    pkt->data, pkt->len,
+						    &pkt->addr);
+			dsts[nr] = &pkt->addr;
+			owners[nr++] = pkt;
+			pkt->state = PKT_HS_COOKIE_UNSENT;
+			break;
+		default:
+			pkt->state = PKT_HS_BAD;
+			break;
+		}
+	}
+	if (!nr)
+		return;
+	wg_socket_send_replies(job->wg, replies, sizeof(replies[0]), dsts, nr,
+			       sent);
+	for (unsigned int r = 0; r < nr; r++)
+		if (sent[r])
+			owners[r]->state = PKT_HS_COOKIE_SENT;
+}
+
+static void check_handshakes(struct wg_device *wg, struct pkt_batch *batch,
+			     const uint16_t *idx, unsigned int n)
+{
+	struct hs_job job = { .wg = wg, .batch = batch, .idx = idx, .n = n };
+
+	workers_run_heavy(wg->workers, check_chunk, &job,
+			  (n + HS_CHUNK - 1) / HS_CHUNK);
+}
+
+/* The checked message's verdict, in order: counters, rate, queue. */
+static void finish_handshake_check(struct wg_device *wg, struct pkt *pkt)
+{
+	uint64_t now = now_ns();
+
+	note_load(wg, now);
+	switch (pkt->state) {
+	case PKT_HS_ACCEPT:
+		if (ratelimiter_allow(wg->ratelimiter, &pkt->addr, now))
+			queue_handshake(wg, pkt, true);
+		else
+			wg_count_drop(wg, DROP_RX_RATELIMITED);
+		break;
+	case PKT_HS_COOKIE_UNSENT:
+		wg_count_drop(wg, DROP_TX_SEND_ERROR);
+		/* fall through */
+	case PKT_HS_COOKIE_SENT:
+		wg->stats.cookie_replies_sent++;
+		note_cookie_owed(wg, now);
+		break;
+	default:
+		wg_count_drop(wg, DROP_RX_BAD_MAC);
+		break;
+	}
+	pkt->state = PKT_FREE;
 }
 
 /* An authenticated handshake message arrived from peer. */
@@ -239,7 +322,10 @@ static void receive_cookie(struct wg_device *wg, const struct handshake_msg *msg
 	struct wg_peer *peer =
 		wg_cookie_message_consume((const void *)msg->data, wg);
 
-	if (!peer || peer->handshake.state != HANDSHAKE_CREATED_INITIATION ||
+	if (!peer)
+		return;
+	wg->stats.cookies_received++;
+	if (peer->handshake.state != HANDSHAKE_CREATED_INITIATION ||
 	    peer->retried_on_cookie)
 		return;
 	peer->retried_on_cookie = true;
@@ -317,8 +403,12 @@ static void assign_data(struct wg_device *wg, struct pkt *pkt)
 	pkt->state = PKT_PENDING;
 }
 
-static void sort_batch(struct wg_device *wg, struct pkt_batch *batch)
+/* Returns how many handshake messages it left for check_handshakes. */
+static unsigned int sort_batch(struct wg_device *wg, struct pkt_batch *batch,
+			       uint16_t *hs_idx)
 {
+	unsigned int nhs = 0;
+
 	for (unsigned int i = 0; i < batch->len; i++) {
 		struct pkt *pkt = &batch->pkts[i];
 		uint32_t type = message_type(pkt->data, pkt->len);
@@ -328,11 +418,19 @@ static void sort_batch(struct wg_device *wg, struct pkt_batch *batch)
 			wg_count_drop(wg, DROP_RX_MALFORMED);
 			continue;
 		}
-		if (type == MESSAGE_DATA)
+		if (type == MESSAGE_DATA) {
 			assign_data(wg, pkt);
-		else
-			queue_handshake(wg, pkt, type);
+		} else if (type != MESSAGE_HANDSHAKE_COOKIE &&
+			   under_load(wg, now_ns())) {
+			if (!nhs)
+				wg_cookie_checker_refresh(&wg->cookie_checker);
+			pkt->state = PKT_HS_CHECK;
+			hs_idx[nhs++] = (uint16_t)i;
+		} else {
+			queue_handshake(wg, pkt, false);
+		}
 	}
+	return nhs;
 }
 
 static void decrypt_one(void *arg, unsigned int i)
@@ -456,8 +554,13 @@ static void consume_data(struct wg_device *wg, struct pkt *pkt)
 
 void wg_packet_receive_batch(struct wg_device *wg, struct pkt_batch *batch)
 {
+	uint16_t hs_idx[PKT_BATCH_MAX];
+	unsigned int nhs;
+
 	wg->active = true;
-	sort_batch(wg, batch);
+	nhs = sort_batch(wg, batch, hs_idx);
+	if (nhs)
+		check_handshakes(wg, batch, hs_idx, nhs);
 	decrypt_packets(wg, batch);
 	for (unsigned int i = 0; i < batch->len; i++) {
 		struct pkt *pkt = &batch->pkts[i];
@@ -467,6 +570,8 @@ void wg_packet_receive_batch(struct wg_device *wg, struct pkt_batch *batch)
 		} else if (pkt->state == PKT_FAILED) {
 			pkt->state = PKT_FREE;
 			wg_count_drop(wg, DROP_RX_DECRYPT);
+		} else if (pkt->state >= PKT_HS_BAD) {
+			finish_handshake_check(wg, pkt);
 		}
 	}
 	if (wg->tun)

@@ -81,10 +81,26 @@ void wg_packet_send_handshake_cookie(struct wg_device *wg, const void *message,
 {
 	struct message_handshake_cookie packet;
 
+	wg_cookie_checker_refresh(&wg->cookie_checker);
 	wg_cookie_message_create(&packet, message, len, sender_index,
 				 &wg->cookie_checker, src);
 	wg->stats.cookie_replies_sent++;
 	wg_socket_send_buffer_as_reply(wg, &packet, sizeof(packet), src);
+}
+
+void wg_packet_make_cookie_reply(const struct wg_device *wg,
+				 struct message_handshake_cookie *reply,
+				 const void *message, size_t len,
+				 const union sockaddr_inet *src)
+{
+	uint32_t sender_index;
+
+	/* Initiations and responses both carry it right after the type. */
+	memcpy(&sender_index,
+	       (const uint8_t *)message + sizeof(struct message_header),
+	       sizeof(sender_index));
+	wg_cookie_message_create(reply, message, len, le32toh(sender_index),
+				 &wg->cookie_checker, src);
 }
 
 uint32_t wg_packet_padding(uint32_t len, uint32_t mtu)

@@ -25,6 +25,15 @@ void wg_packet_send_handshake_response(struct wg_peer *peer);
 void wg_packet_send_handshake_cookie(struct wg_device *wg, const void *message,
 				     size_t len, uint32_t sender_index,
 				     const union sockaddr_inet *src);
+/*
+ * Builds the cookie reply to a handshake message from src without sending
+ * or counting it: safe on any thread once wg_cookie_checker_refresh ran,
+ * so that replies to a flood are made on every core.
+ */
+void wg_packet_make_cookie_reply(const struct wg_device *wg,
+				 struct message_handshake_cookie *reply,
+				 const void *message, size_t len,
+				 const union sockaddr_inet *src);
 void wg_packet_send_keepalive(struct wg_peer *peer);
 /* Sends what is staged if the current keypair allows, else handshakes. */
 void wg_packet_send_staged_packets(struct wg_peer *peer);

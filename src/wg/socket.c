@@ -312,6 +312,54 @@ int wg_socket_send_buffer_to_peer(struct wg_peer *peer, const void *buf,
 	return ret;
 }
 
+enum { REPLIES_MAX = 64 };
+
+/* The replies of one family; a datagram the socket refuses is skipped. */
+static void send_replies_family(int fd, sa_family_t family, const void *bufs,
+				size_t len,
+				const union sockaddr_inet *const *dsts,
+				unsigned int n, bool *sent)
+{
+	struct mmsghdr msgs[REPLIES_MAX];
+	struct iovec iov[REPLIES_MAX];
+	unsigned int which[REPLIES_MAX], m = 0, done = 0;
+
+	for (unsigned int i = 0; i < n && m < REPLIES_MAX; i++) {
+		if (dsts[i]->sa.sa_family != family)
+			continue;
+		iov[m].iov_base = (uint8_t *)bufs + i * len;
+		iov[m].iov_len = len;
+		memset(&msgs[m], 0, sizeof(msgs[m]));
+		msgs[m].msg_hdr.msg_name = (void *)dsts[i];
+		msgs[m].msg_hdr.msg_namelen = sockaddr_len(dsts[i]);
+		msgs[m].msg_hdr.msg_iov = &iov[m];
+		msgs[m].msg_hdr.msg_iovlen = 1;
+		which[m++] = i;
+	}
+	while (fd >= 0 && done < m) {
+		int ret = sendmmsg(fd, msgs + done, m - done, MSG_DONTWAIT);
+
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret <= 0) {
+			done++; /* this one failed: try the rest */
+			continue;
+		}
+		for (int k = 0; k < ret; k++)
+			sent[which[done + (unsigned int)k]] = true;
+		done += (unsigned int)ret;
+	}
+}
+
+void wg_socket_send_replies(struct wg_device *wg, const void *bufs, size_t len,
+			    const union sockaddr_inet *const *dsts,
+			    unsigned int n, bool *sent)
+{
+	memset(sent, 0, n * sizeof(*sent));
+	send_replies_family(wg->sock.fd4, AF_INET, bufs, len, dsts, n, sent);
+	send_replies_family(wg->sock.fd6, AF_INET6, bufs, len, dsts, n, sent);
+}
+
 int wg_socket_send_buffer_as_reply(struct wg_device *wg, const void *buf,
 				   size_t len, const union sockaddr_inet *dst)
 {

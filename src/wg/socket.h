@@ -40,6 +40,14 @@ int wg_socket_send_buffer_to_peer(struct wg_peer *peer, const void *buf,
 int wg_socket_send_buffer_as_reply(struct wg_device *wg, const void *buf,
 				   size_t len, const union sockaddr_inet *dst);
 /*
+ * n replies of len bytes each (bufs, len apart) to dsts, with a sendmmsg
+ * per address family, never waiting for a full socket and counting
+ * nothing: for any thread. sent[i] tells which went out.
+ */
+void wg_socket_send_replies(struct wg_device *wg, const void *bufs, size_t len,
+			    const union sockaddr_inet *const *dsts,
+			    unsigned int n, bool *sent);
+/*
  * Sends every PKT_READY packet of batch to its addr, in order; those the
  * socket refused become PKT_UNSENT. False when the socket stayed full.
  */

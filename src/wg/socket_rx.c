@@ -2,7 +2,10 @@
 /*
  * Reading datagrams: recvmmsg into the batch's own buffers, or, with UDP
  * GRO, into a few large buffers each holding a run of datagrams from one
- * sender, which are then split without copying.
+ * sender, which are then split without copying. Lone datagrams (many
+ * senders, as in a handshake flood) are copied out of the large buffers
+ * instead, so that several reads fill one batch and its checks can be
+ * spread over the cores.
  */
 #include <errno.h>
 #include <netinet/udp.h>
@@ -14,8 +17,8 @@
 #include "wg/receive.h"
 #include "wg/socket_priv.h"
 
-/* Batches read per wake-up before other descriptors get a turn. */
-enum { RX_ROUNDS = 8 };
+/* Reads, and packets, per wake-up before other descriptors get a turn. */
+enum { RX_ROUNDS = 32, RX_PACKETS = 2 * PKT_BATCH_MAX };
 
 /* Our address the datagram came to, and the GRO segment size if any. */
 static void read_control(struct msghdr *mh, struct inet_src *src,
@@ -107,65 +110,95 @@ static int recv_plain(struct wg_device *wg, int fd)
 	return n;
 }
 
+/* The next slot of the batch, processing the batch first if it is full. */
+static struct pkt *next_pkt(struct wg_device *wg, struct pkt_batch *batch)
+{
+	if (batch->len == PKT_BATCH_MAX) {
+		wg_packet_receive_batch(wg, batch);
+		batch->len = 0;
+	}
+	return &batch->pkts[batch->len++];
+}
+
 /*
  * Runs of datagrams coalesced by the kernel, split into the batch; a batch
  * that fills up is processed and the split goes on into the next one.
- * Returns how many runs were read (0..PKT_RX_BUFS).
+ * Lone datagrams are copied into the batch and may wait there for the
+ * next read (*packets counts them all). Returns how many runs were read
+ * (0..PKT_RX_BUFS).
  */
-static int recv_gro(struct wg_device *wg, int fd)
+static int recv_gro(struct wg_device *wg, int fd, unsigned int *packets)
 {
 	struct pkt_batch *batch = &wg->rx_batch;
 	union socket_control control[PKT_RX_BUFS];
 	union sockaddr_inet addr[PKT_RX_BUFS];
 	struct mmsghdr msgs[PKT_RX_BUFS];
 	struct iovec iov[PKT_RX_BUFS];
+	bool pinned = false;
 	int n;
 
 	for (unsigned int i = 0; i < PKT_RX_BUFS; i++)
 		prepare(&msgs[i], &iov[i], batch->rx_bufs[i], PKT_RX_BUF_SIZE,
 			&addr[i], &control[i]);
 	n = recv_mmsg(fd, msgs, PKT_RX_BUFS);
-	batch->len = 0;
 	for (int i = 0; i < n; i++) {
 		uint32_t len = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ?
 				       0 : msgs[i].msg_len;
 		struct inet_src src;
 		unsigned int seg;
 		uint32_t off = 0;
+		struct pkt *pkt;
 
 		read_control(&msgs[i].msg_hdr, &src, &seg);
 		if (!seg || seg > len)
 			seg = len;
-		wg->stats.udp_gro_runs += seg < len;
+		if (seg == len && len <= PKT_BUF_SIZE) {
+			pkt = next_pkt(wg, batch);
+			memcpy(pkt->head, batch->rx_bufs[i], len);
+			pkt->data = pkt->head;
+			pkt->len = len;
+			pkt->addr = addr[i];
+			pkt->src = src;
+			(*packets)++;
+			continue;
+		}
+		wg->stats.udp_gro_runs++;
+		pinned = true;
 		do {
-			struct pkt *pkt;
-
-			if (batch->len == PKT_BATCH_MAX) {
-				wg_packet_receive_batch(wg, batch);
-				batch->len = 0;
-			}
-			pkt = &batch->pkts[batch->len++];
+			pkt = next_pkt(wg, batch);
 			pkt->data = batch->rx_bufs[i] + off;
 			pkt->len = len - off < seg ? len - off : seg;
 			pkt->addr = addr[i];
 			pkt->src = src;
 			off += pkt->len;
+			(*packets)++;
 		} while (off < len);
 	}
-	if (batch->len)
+	/* Packets in the large buffers must be done before the next read. */
+	if (pinned && batch->len) {
 		wg_packet_receive_batch(wg, batch);
+		batch->len = 0;
+	}
 	return n;
 }
 
 static void socket_readable(struct wg_device *wg, int fd, bool gro)
 {
 	int full = gro ? PKT_RX_BUFS : PKT_BATCH_MAX;
+	unsigned int packets = 0;
 
-	for (int round = 0; round < RX_ROUNDS; round++) {
-		int n = gro ? recv_gro(wg, fd) : recv_plain(wg, fd);
+	wg->rx_batch.len = 0;
+	for (int round = 0; round < RX_ROUNDS && packets < RX_PACKETS; round++) {
+		int n = gro ? recv_gro(wg, fd, &packets) : recv_plain(wg, fd);
 
+		if (!gro && n > 0)
+			packets += (unsigned int)n;
 		if (n < full)
 			break;
+	}
+	if (gro && wg->rx_batch.len) {
+		wg_packet_receive_batch(wg, &wg->rx_batch);
+		wg->rx_batch.len = 0;
 	}
 }
 

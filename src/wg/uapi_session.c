@@ -126,8 +126,11 @@ static int device_stats(struct wg_device *wg, struct strbuf *out)
 	for (int i = 0; i < DROP_MAX; i++)
 		strbuf_addf(out, "drop_%s=%llu\n", wg_drop_reason_name(i),
 			    (unsigned long long)wg->stats.drops[i]);
-	strbuf_addf(out, "cookie_replies_sent=%llu\nhandshakes_under_load=%llu\n",
+	strbuf_addf(out,
+		    "cookie_replies_sent=%llu\ncookies_received=%llu\n"
+		    "handshakes_under_load=%llu\n",
 		    (unsigned long long)wg->stats.cookie_replies_sent,
+		    (unsigned long long)wg->stats.cookies_received,
 		    (unsigned long long)wg->stats.handshakes_under_load);
 	strbuf_addf(out,
 		    "udp_gso=%d\nudp_gro=%d\nudp_gso_sends=%llu\nudp_gro_runs=%llu\n",

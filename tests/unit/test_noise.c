@@ -1361,6 +1361,7 @@ static void test_wg_loopback_cookie(void **state)
 	wg_packet_send_keepalive(f->a_peer);
 	run_until(f, both_sessions_confirmed);
 	assert_int_equal(f->b->stats.cookie_replies_sent, 1);
+	assert_int_equal(f->a->stats.cookies_received, 1);
 	assert_true(f->b->stats.handshakes_under_load >= 2);
 	assert_true(f->a_peer->latest_cookie.is_valid);
 	assert_int_equal(tu_total_drops(f->a), 0);

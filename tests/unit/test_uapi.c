@@ -768,6 +768,7 @@ static void test_stats(void **state)
 	assert_non_null(strstr(out, "\ndrop_rx_replay=3\n"));
 	assert_non_null(strstr(out, "\ndrop_rx_malformed=0\n"));
 	assert_non_null(strstr(out, "\ncookie_replies_sent=11\n"));
+	assert_non_null(strstr(out, "\ncookies_received=0\n"));
 	assert_non_null(strstr(out, "\nhandshakes_under_load=0\n"));
 	/* Offloads of a device that never bound a socket: all off, unused. */
 	assert_non_null(strstr(out, "\nudp_gso=0\nudp_gro=0\nudp_gso_sends=0\n"
@@ -780,7 +781,7 @@ static void test_stats(void **state)
 	assert_null(strstr(out, "preshared_key"));
 	for (line = out; (line = strchr(line, '\n')); line++)
 		lines++;
-	assert_int_equal(lines, 3 + DROP_MAX + 2 + 4 + 2);
+	assert_int_equal(lines, 3 + DROP_MAX + 3 + 4 + 2);
 	free(out);
 	expect(f, "stats=1\nx=1\n", EINVAL_REPLY);
 }
