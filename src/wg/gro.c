@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "base/checksum.h"
 #include "wg/offload.h"
 
@@ -40,29 +41,6 @@ enum {
 	IPV6_NEXTHDR_ROUTING = 43,
 	IPV6_NEXTHDR_DEST = 60,
 };
-
-static inline uint16_t get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
-static inline void put16(uint8_t *p, uint16_t host)
-{
-	uint16_t v = htobe16(host);
-
-	memcpy(p, &v, sizeof(v));
-}
 
 /* Compared whole with memcmp: built zeroed, so padding compares too. */
 struct flow_key {
@@ -166,14 +144,14 @@ static void parse(struct pkt_info *p, uint8_t *data, uint32_t len, bool udp)
 	if (data[0] >> 4 == 4) {
 		uint32_t ihl = (uint32_t)(data[0] & 0x0f) * 4;
 
-		if (ihl < IPV4_HLEN || ihl > len || get16(data + 2) != len ||
-		    (get16(data + 6) & IPV4_MF_OFFSET_MASK))
+		if (ihl < IPV4_HLEN || ihl > len || get_be16(data + 2) != len ||
+		    (get_be16(data + 6) & IPV4_MF_OFFSET_MASK))
 			return;
 		p->iph_len = ihl;
 		p->proto = data[9];
 		memcpy(p->key.addrs, data + 12, 8);
 	} else if (data[0] >> 4 == 6) {
-		if (len < IPV6_HLEN || get16(data + 4) != len - IPV6_HLEN)
+		if (len < IPV6_HLEN || get_be16(data + 4) != len - IPV6_HLEN)
 			return;
 		p->iph_len = ipv6_transport(data, len, &p->proto);
 		if (!p->iph_len)
@@ -214,14 +192,14 @@ static void parse(struct pkt_info *p, uint8_t *data, uint32_t len, bool udp)
 		if (flags != TCP_FLAG_ACK && flags != (TCP_FLAG_ACK | TCP_FLAG_PSH))
 			return;
 		p->psh = flags & TCP_FLAG_PSH;
-		p->seq = get32(t + 4);
+		p->seq = get_be32(t + 4);
 	} else {
 		/*
 		 * A zero checksum (IPv4's "none") has nothing to verify and
 		 * could not be told apart after merging: keep it alone.
 		 */
-		if (!udp || get16(t + 4) != len - p->iph_len ||
-		    get16(t + UDP_CSUM_OFFSET) == 0)
+		if (!udp || get_be16(t + 4) != len - p->iph_len ||
+		    get_be16(t + UDP_CSUM_OFFSET) == 0)
 			return;
 	}
 	p->payload = len - p->hdr_len;
@@ -250,7 +228,7 @@ static bool ip_fields_match(const struct group *g, const struct pkt_info *p)
 	 * re-segmenting (first id + index) gives back the same packets; with
 	 * DF the id carries nothing (RFC 6864) and is not compared.
 	 */
-	return (get16(a + 6) & IPV4_DF) || get16(b + 4) == g->next_id;
+	return (get_be16(a + 6) & IPV4_DF) || get_be16(b + 4) == g->next_id;
 }
 
 static bool can_join(struct group *g, const struct pkt_info *p)
@@ -283,9 +261,9 @@ static void finish(struct group *g)
 	if (w->segs < 2)
 		return; /* alone: as read, with the zeroed header */
 	if (g->ipv6) {
-		put16(ip + 4, (uint16_t)tlen);
+		put_be16(ip + 4, (uint16_t)tlen);
 	} else {
-		put16(ip + 2, (uint16_t)g->total);
+		put_be16(ip + 2, (uint16_t)g->total);
 		csum_ipv4_header(ip);
 	}
 	if (g->proto == IPPROTO_TCP) {
@@ -295,7 +273,7 @@ static void finish(struct group *g)
 				     VIRTIO_NET_HDR_GSO_TCPV4;
 		csum_offset = TCP_CSUM_OFFSET;
 	} else {
-		put16(t + 4, (uint16_t)tlen);
+		put_be16(t + 4, (uint16_t)tlen);
 		gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
 		csum_offset = UDP_CSUM_OFFSET;
 	}
@@ -303,7 +281,7 @@ static void finish(struct group *g)
 	 * CHECKSUM_PARTIAL: the field holds the pseudo-header sum, not
 	 * complemented, and the kernel sums from csum_start on top of it.
 	 */
-	put16(t + csum_offset, csum_fold(csum_pseudo(ip, g->proto, tlen)));
+	put_be16(t + csum_offset, csum_fold(csum_pseudo(ip, g->proto, tlen)));
 	w->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	w->hdr.gso_type = gso_type;
 	w->hdr.hdr_len = htole16((uint16_t)g->hdr_len);
@@ -351,7 +329,7 @@ static void open_group(struct table *tab, const struct pkt_info *p,
 	g->gso_size = p->payload;
 	g->total = p->len;
 	g->next_seq = p->seq + p->payload;
-	g->next_id = p->ipv6 ? 0 : (uint16_t)(get16(p->data + 4) + 1);
+	g->next_id = p->ipv6 ? 0 : (uint16_t)(get_be16(p->data + 4) + 1);
 	g->first_csum = state;
 	g->psh = false;
 	g->ipv6 = p->ipv6;

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "base/checksum.h"
 #include "wg/offload.h"
 
@@ -36,36 +37,6 @@ enum {
 	IPV6_NEXTHDR_HOP = 0,
 	IPV6_NEXTHDR_DEST = 60,
 };
-
-static inline uint16_t get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
-static inline void put16(uint8_t *p, uint16_t host)
-{
-	uint16_t v = htobe16(host);
-
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void put32(uint8_t *p, uint32_t host)
-{
-	uint32_t v = htobe32(host);
-
-	memcpy(p, &v, sizeof(v));
-}
 
 /*
  * The offset of the transport header of a whole (unfragmented) IPv4 or
@@ -85,14 +56,14 @@ static size_t transport_offset(const uint8_t *pkt, size_t len, bool ipv6,
 		if (len < IPV4_HLEN || pkt[0] >> 4 != 4)
 			return 0;
 		off = (size_t)(pkt[0] & 0x0f) * 4;
-		if (off < IPV4_HLEN || off > len || get16(pkt + 2) != len ||
-		    (get16(pkt + 6) & IPV4_MF_OFFSET_MASK) || pkt[9] != proto)
+		if (off < IPV4_HLEN || off > len || get_be16(pkt + 2) != len ||
+		    (get_be16(pkt + 6) & IPV4_MF_OFFSET_MASK) || pkt[9] != proto)
 			return 0;
 		return off;
 	}
 	/* A jumbogram's zero payload length fails this too. */
 	if (len < IPV6_HLEN || pkt[0] >> 4 != 6 ||
-	    get16(pkt + 4) != len - IPV6_HLEN)
+	    get_be16(pkt + 4) != len - IPV6_HLEN)
 		return 0;
 	next = pkt[6];
 	off = IPV6_HLEN;
@@ -245,7 +216,7 @@ static int next_single(struct gso_iter *it, uint8_t *out, size_t out_cap)
 	 */
 	at = start + it->hdr.csum_offset;
 	check = (uint16_t)~csum_fold(csum_partial(out + start, it->len - start, 0));
-	put16(out + at, check ? check : 0xffff);
+	put_be16(out + at, check ? check : 0xffff);
 	return (int)it->len;
 }
 
@@ -276,30 +247,30 @@ int gso_iter_next(struct gso_iter *it, uint8_t *out, size_t out_cap)
 
 	if (!it->ipv6) {
 		/* seg_len <= len, which the header's total length bounds. */
-		put16(out + 2, (uint16_t)seg_len);
-		put16(out + 4, (uint16_t)(get16(it->pkt + 4) + it->index));
+		put_be16(out + 2, (uint16_t)seg_len);
+		put_be16(out + 4, (uint16_t)(get_be16(it->pkt + 4) + it->index));
 		csum_ipv4_header(out);
 	} else {
-		put16(out + 4, (uint16_t)(seg_len - IPV6_HLEN));
+		put_be16(out + 4, (uint16_t)(seg_len - IPV6_HLEN));
 	}
 
 	if (it->proto == IPPROTO_TCP) {
-		put32(out + th + 4, get32(it->pkt + th + 4) + (uint32_t)it->offset);
+		put_be32(out + th + 4, get_be32(it->pkt + th + 4) + (uint32_t)it->offset);
 		if (!last)
 			out[th + 13] &= (uint8_t)~(TCP_FLAG_FIN | TCP_FLAG_PSH);
 		/* Congestion window reduced once, by the first segment. */
 		if (!first)
 			out[th + 13] &= (uint8_t)~TCP_FLAG_CWR;
-		put16(out + th + TCP_CSUM_OFFSET, 0);
+		put_be16(out + th + TCP_CSUM_OFFSET, 0);
 	} else {
-		put16(out + th + 4, (uint16_t)tlen);
-		put16(out + th + UDP_CSUM_OFFSET, 0);
+		put_be16(out + th + 4, (uint16_t)tlen);
+		put_be16(out + th + UDP_CSUM_OFFSET, 0);
 	}
 	check = (uint16_t)~csum_fold(csum_partial(out + th, tlen,
 					csum_pseudo(out, it->proto, (uint32_t)tlen)));
 	if (it->proto == IPPROTO_UDP && !check)
 		check = 0xffff;
-	put16(out + th + it->hdr.csum_offset, check);
+	put_be16(out + th + it->hdr.csum_offset, check);
 
 	it->offset += payload;
 	++it->index;

@@ -22,8 +22,8 @@
  * Handshakes handled per turn of the event loop: enough to keep up with
  * honest peers (16 Diffie-Hellman checks are about a millisecond), few
  * enough that data packets keep flowing in a flood. It must stay well
- * below what one turn reads from a socket (64 datagrams), so that a flood
- * shows as a growing queue, which is what puts us under load.
+ * below what one turn reads from a socket (a batch and more), so that a
+ * flood shows as a growing queue, which is what puts us under load.
  */
 enum { HANDSHAKE_BUDGET = 16 };
 
@@ -126,18 +126,6 @@ static enum handshake_verdict check_macs(struct wg_device *wg,
 				  DROP_RX_RATELIMITED :
 				  DROP_RX_BAD_MAC);
 	return HANDSHAKE_DROP;
-}
-
-static void send_cookie(struct wg_device *wg, const uint8_t *data, size_t len,
-			const union sockaddr_inet *src)
-{
-	/* Initiations and responses both carry it right after the type. */
-	uint32_t sender_index;
-
-	memcpy(&sender_index, data + sizeof(struct message_header),
-	       sizeof(sender_index));
-	wg_packet_send_handshake_cookie(wg, data, len, le32toh(sender_index),
-					src);
 }
 
 /* Handshake messages wait in a queue for the expensive part. */
@@ -347,7 +335,8 @@ static void receive_handshake(struct wg_device *wg,
 	case HANDSHAKE_DROP:
 		return;
 	case HANDSHAKE_SEND_COOKIE:
-		send_cookie(wg, msg->data, msg->len, &msg->src);
+		wg_packet_send_handshake_cookie(wg, msg->data, msg->len,
+						&msg->src);
 		return;
 	case HANDSHAKE_ACCEPT:
 		break;

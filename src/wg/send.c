@@ -75,19 +75,6 @@ void wg_packet_send_handshake_response(struct wg_peer *peer)
 	memzero_explicit(&packet, sizeof(packet));
 }
 
-void wg_packet_send_handshake_cookie(struct wg_device *wg, const void *message,
-				     size_t len, uint32_t sender_index,
-				     const union sockaddr_inet *src)
-{
-	struct message_handshake_cookie packet;
-
-	wg_cookie_checker_refresh(&wg->cookie_checker);
-	wg_cookie_message_create(&packet, message, len, sender_index,
-				 &wg->cookie_checker, src);
-	wg->stats.cookie_replies_sent++;
-	wg_socket_send_buffer_as_reply(wg, &packet, sizeof(packet), src);
-}
-
 void wg_packet_make_cookie_reply(const struct wg_device *wg,
 				 struct message_handshake_cookie *reply,
 				 const void *message, size_t len,
@@ -101,6 +88,17 @@ void wg_packet_make_cookie_reply(const struct wg_device *wg,
 	       sizeof(sender_index));
 	wg_cookie_message_create(reply, message, len, le32toh(sender_index),
 				 &wg->cookie_checker, src);
+}
+
+void wg_packet_send_handshake_cookie(struct wg_device *wg, const void *message,
+				     size_t len, const union sockaddr_inet *src)
+{
+	struct message_handshake_cookie packet;
+
+	wg_cookie_checker_refresh(&wg->cookie_checker);
+	wg_packet_make_cookie_reply(wg, &packet, message, len, src);
+	wg->stats.cookie_replies_sent++;
+	wg_socket_send_buffer_as_reply(wg, &packet, sizeof(packet), src);
 }
 
 uint32_t wg_packet_padding(uint32_t len, uint32_t mtu)

@@ -22,9 +22,9 @@ struct noise_keypair;
 void wg_packet_send_queued_handshake_initiation(struct wg_peer *peer,
 						bool is_retry);
 void wg_packet_send_handshake_response(struct wg_peer *peer);
+/* The cookie reply to a handshake message from src, sent and counted. */
 void wg_packet_send_handshake_cookie(struct wg_device *wg, const void *message,
-				     size_t len, uint32_t sender_index,
-				     const union sockaddr_inet *src);
+				     size_t len, const union sockaddr_inet *src);
 /*
  * Builds the cookie reply to a handshake message from src without sending
  * or counting it: safe on any thread once wg_cookie_checker_refresh ran,

@@ -110,6 +110,9 @@ static int recv_plain(struct wg_device *wg, int fd)
 	return n;
 }
 
+_Static_assert(PKT_RX_BUF_SIZE <= PKT_BUF_SIZE,
+	       "a lone datagram is copied whole into a packet buffer");
+
 /* The next slot of the batch, processing the batch first if it is full. */
 static struct pkt *next_pkt(struct wg_device *wg, struct pkt_batch *batch)
 {
@@ -152,7 +155,7 @@ static int recv_gro(struct wg_device *wg, int fd, unsigned int *packets)
 		read_control(&msgs[i].msg_hdr, &src, &seg);
 		if (!seg || seg > len)
 			seg = len;
-		if (seg == len && len <= PKT_BUF_SIZE) {
+		if (seg == len) {
 			pkt = next_pkt(wg, batch);
 			memcpy(pkt->head, batch->rx_bufs[i], len);
 			pkt->data = pkt->head;
