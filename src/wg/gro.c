@@ -12,10 +12,13 @@
  * its first packet arrives, so writes leave in the order of their first
  * packets and a flow's packets never overtake each other.
  *
- * The packets' checksums are verified before they are merged, as Linux
- * does: the super-packet goes up with CHECKSUM_PARTIAL, which the kernel
- * never verifies, so merging a corrupt segment would launder it. A packet
- * that fails is written alone and untouched for the kernel to drop.
+ * Transport checksums are not verified, and every write says so to the
+ * kernel (DATA_VALID, or NEEDS_CSUM for a super-packet): the packets were
+ * just authenticated by ChaCha20-Poly1305 from the peer that built them,
+ * which is why Linux's WireGuard marks each decrypted skb
+ * CHECKSUM_UNNECESSARY and hands it to its own GRO in the same way. What
+ * a checksum would catch, corruption on the wire, the tag already has.
+ * IPv4 header checksums are still checked: a bad one never merges.
  */
 #include <endian.h>
 #include <netinet/in.h>
@@ -56,7 +59,6 @@ enum kind {
 	CANDIDATE, /* may join or lead a group */
 };
 
-enum csum_state { CSUM_UNKNOWN, CSUM_GOOD, CSUM_BAD };
 
 /* What parse() learns of one packet. */
 struct pkt_info {
@@ -83,20 +85,10 @@ struct group {
 	uint32_t total;    /* IP bytes so far */
 	uint32_t next_seq; /* TCP: what the next segment must start at */
 	uint16_t next_id;  /* IPv4 without DF: what the next id must be */
-	enum csum_state first_csum;
 	bool psh;
 	bool ipv6;
 	uint8_t proto;
 };
-
-static bool transport_csum_ok(const uint8_t *ip, uint32_t iph_len,
-			      uint32_t len, uint8_t proto)
-{
-	uint32_t tlen = len - iph_len;
-
-	return csum_fold(csum_partial(ip + iph_len, tlen,
-				      csum_pseudo(ip, proto, tlen))) == 0xffff;
-}
 
 /*
  * Where the transport header of an IPv6 packet starts, past hop-by-hop,
@@ -207,11 +199,6 @@ static void parse(struct pkt_info *p, uint8_t *data, uint32_t len, bool udp)
 		p->kind = CANDIDATE;
 }
 
-static bool csum_good(const struct pkt_info *p)
-{
-	return transport_csum_ok(p->data, p->iph_len, p->len, p->proto);
-}
-
 /* The IP fields Linux's inet_gro_receive / ipv6_gro_receive compare. */
 static bool ip_fields_match(const struct group *g, const struct pkt_info *p)
 {
@@ -259,7 +246,7 @@ static void finish(struct group *g)
 	uint8_t gso_type;
 
 	if (w->segs < 2)
-		return; /* alone: as read, with the zeroed header */
+		return; /* alone: as read, marked DATA_VALID */
 	if (g->ipv6) {
 		put_be16(ip + 4, (uint16_t)tlen);
 	} else {
@@ -314,7 +301,7 @@ static void close_group(struct table *tab, struct group *g)
 }
 
 static void open_group(struct table *tab, const struct pkt_info *p,
-		       struct gro_write *w, enum csum_state state)
+		       struct gro_write *w)
 {
 	struct group *g;
 
@@ -330,31 +317,17 @@ static void open_group(struct table *tab, const struct pkt_info *p,
 	g->total = p->len;
 	g->next_seq = p->seq + p->payload;
 	g->next_id = p->ipv6 ? 0 : (uint16_t)(get_be16(p->data + 4) + 1);
-	g->first_csum = state;
 	g->psh = false;
 	g->ipv6 = p->ipv6;
 	g->proto = p->proto;
 }
 
-/*
- * Appends p to g if it may join, verifying both checksums first; the
- * first packet's only now, so a packet that stays alone costs nothing.
- * *state says what became of p's checksum.
- */
-static bool join(struct group *g, const struct pkt_info *p,
-		 enum csum_state *state)
+/* Appends p to g if it may join. */
+static bool join(struct group *g, const struct pkt_info *p)
 {
 	struct gro_write *w = g->w;
 
 	if (!can_join(g, p))
-		return false;
-	*state = csum_good(p) ? CSUM_GOOD : CSUM_BAD;
-	if (*state == CSUM_BAD)
-		return false;
-	if (g->first_csum == CSUM_UNKNOWN)
-		g->first_csum = transport_csum_ok(g->first, g->iph_len, g->total,
-						  g->proto) ? CSUM_GOOD : CSUM_BAD;
-	if (g->first_csum == CSUM_BAD)
 		return false;
 	w->iov[w->iovcnt].iov_base = p->data + p->hdr_len;
 	w->iov[w->iovcnt].iov_len = p->payload;
@@ -380,7 +353,6 @@ unsigned int gro_coalesce(struct gro_packet *pkts, unsigned int n, bool udp,
 	unsigned int nw = 0;
 
 	for (unsigned int i = 0; i < n; ++i) {
-		enum csum_state state = CSUM_UNKNOWN;
 		struct pkt_info p;
 		struct group *g = NULL;
 		struct gro_write *w;
@@ -388,7 +360,7 @@ unsigned int gro_coalesce(struct gro_packet *pkts, unsigned int n, bool udp,
 		parse(&p, pkts[i].data, pkts[i].len, udp);
 		if (p.kind != OTHER)
 			g = lookup(&tab, &p.key);
-		if (g && p.kind == CANDIDATE && join(g, &p, &state)) {
+		if (g && p.kind == CANDIDATE && join(g, &p)) {
 			if (ends_group(g, &p))
 				close_group(&tab, g);
 			continue;
@@ -398,6 +370,7 @@ unsigned int gro_coalesce(struct gro_packet *pkts, unsigned int n, bool udp,
 
 		w = &out[nw++];
 		memset(&w->hdr, 0, sizeof(w->hdr));
+		w->hdr.flags = VIRTIO_NET_HDR_F_DATA_VALID;
 		w->iov[0].iov_base = &w->hdr;
 		w->iov[0].iov_len = VNET_HDR_LEN;
 		w->iov[1].iov_base = p.data;
@@ -407,7 +380,7 @@ unsigned int gro_coalesce(struct gro_packet *pkts, unsigned int n, bool udp,
 		/* A PSH segment ends its group as soon as it leads one. */
 		if (p.kind == CANDIDATE && !p.psh &&
 		    p.len < GRO_MAX_LEN)
-			open_group(&tab, &p, w, state);
+			open_group(&tab, &p, w);
 	}
 	while (tab.n)
 		close_group(&tab, &tab.open[0]);

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Our AVX-512 ChaCha20, IFMA Poly1305 and their AEAD, against the
+ * published vectors of RFC 8439 and, differentially, against OpenSSL's
+ * implementations over every length where the code changes paths: the
+ * first sixteen-block pass (960 bytes of text), the IFMA threshold of
+ * 16 Poly1305 blocks, odd and even group counts, and partial blocks.
+ * On a CPU without AVX-512 IFMA the tests are skipped (the data path
+ * then uses OpenSSL, which test_crypto covers).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "crypto/chacha20.h"
+#include "crypto/chacha20poly1305.h"
+#include "crypto/poly1305.h"
+
+#include "testutil.h"
+
+enum { MAX_TEXT = 4200, MAX_AD = 70 };
+
+#define SKIP_WITHOUT_SIMD()                           \
+	do {                                          \
+		if (!chacha20poly1305_simd_usable())  \
+			skip();                       \
+	} while (0)
+
+/* A deterministic generator, so that a failure names a reproducible case. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void fill(uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)rng();
+}
+
+static void ossl_seal(uint8_t *dst, const uint8_t *src, size_t len,
+		      const uint8_t *ad, size_t ad_len, const uint8_t *nonce,
+		      const uint8_t *key)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int out;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_EncryptInit_ex(ctx, EVP_chacha20_poly1305(), NULL,
+					    key, nonce), 1);
+	if (ad_len)
+		assert_int_equal(EVP_EncryptUpdate(ctx, NULL, &out, ad,
+						   (int)ad_len), 1);
+	if (len)
+		assert_int_equal(EVP_EncryptUpdate(ctx, dst, &out, src,
+						   (int)len), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(ctx, dst + len, &out), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16,
+					     dst + len), 1);
+	EVP_CIPHER_CTX_free(ctx);
+}
+
+static void ossl_poly1305(uint8_t tag[16], const uint8_t *m, size_t len,
+			  const uint8_t key[32])
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "POLY1305", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	size_t out;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_MAC_init(ctx, key, 32, NULL), 1);
+	assert_int_equal(EVP_MAC_update(ctx, m, len), 1);
+	assert_int_equal(EVP_MAC_final(ctx, tag, &out, 16), 1);
+	assert_int_equal(out, 16);
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+}
+
+/* RFC 7539 appendix A.2, test vector 1: zero key, nonce and counter. */
+static void test_chacha20_rfc7539_a2(void **state)
+{
+	static uint8_t out[CHACHA20_WIDE_LEN];
+	const uint32_t k[8] = { 0 }, n[3] = { 0 };
+
+	(void)state;
+	SKIP_WITHOUT_SIMD();
+	chacha20_wide_block(out, k, 0, n);
+	tu_assert_hex_equal(out, 64,
+		"76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7"
+		"da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586");
+}
+
+/* All sixteen lanes against OpenSSL's ChaCha20, at a counter that wraps. */
+static void test_chacha20_vs_openssl(void **state)
+{
+	static uint8_t got[CHACHA20_WIDE_LEN], want[CHACHA20_WIDE_LEN];
+	static const uint8_t zero[CHACHA20_WIDE_LEN];
+	const uint32_t counters[] = { 0, 1, 7, 0xfffffff8 };
+	uint8_t key[32], iv[16];
+	uint32_t k[8], n[3];
+	EVP_CIPHER_CTX *ctx;
+	int out;
+
+	(void)state;
+	SKIP_WITHOUT_SIMD();
+	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
+		fill(key, sizeof(key));
+		fill(iv + 4, 12);
+		memcpy(k, key, sizeof(k));
+		memcpy(n, iv + 4, sizeof(n));
+		chacha20_wide_block(got, k, counters[c], n);
+		memcpy(iv, &counters[c], 4);
+		ctx = EVP_CIPHER_CTX_new();
+		assert_non_null(ctx);
+		assert_int_equal(EVP_EncryptInit_ex(ctx, EVP_chacha20(), NULL,
+						    key, iv), 1);
+		assert_int_equal(EVP_EncryptUpdate(ctx, want, &out, zero,
+						   sizeof(zero)), 1);
+		EVP_CIPHER_CTX_free(ctx);
+		/* OpenSSL carries a wrapping counter into the nonce: compare
+		 * only the blocks before the wrap. */
+		size_t blocks = counters[c] > 0xfffffff0 ?
+					(size_t)(0 - counters[c]) : 16;
+		assert_memory_equal(got, want, blocks * CHACHA20_BLOCK_LEN);
+	}
+}
+
+/*
+ * With RFC 8439 §2.5.2's key and the whole blocks of its message (its
+ * tag covers a partial block, which the AEAD never feeds), against
+ * OpenSSL; and the state is wiped after the tag.
+ */
+static void test_poly1305_rfc8439_key(void **state)
+{
+	static const char msg[] = "Cryptographic Forum Research Group";
+	struct poly1305 p;
+	uint8_t key[32], tag[16], buf[48] = { 0 };
+
+	(void)state;
+	tu_unhex(key, sizeof(key),
+		 "85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b");
+	memcpy(buf, msg, 32);
+	poly1305_init(&p, key);
+	poly1305_blocks(&p, buf, 2);
+	poly1305_final(&p, tag);
+	{
+		uint8_t want[16];
+
+		ossl_poly1305(want, buf, 32, key);
+		assert_memory_equal(tag, want, 16);
+	}
+	/* The state is wiped. */
+	for (size_t i = 0; i < sizeof(p); i++)
+		assert_int_equal(((uint8_t *)&p)[i], 0);
+}
+
+/*
+ * Poly1305 over 0..300 whole blocks: random data and keys, then the
+ * worst case for the carries (all-ones text, the largest clamped r).
+ */
+static void test_poly1305_vs_openssl(void **state)
+{
+	static uint8_t m[300 * 16];
+	uint8_t key[32], tag[16], want[16];
+	struct poly1305 p;
+
+	(void)state;
+	for (int worst = 0; worst < 2; worst++) {
+		for (size_t n = 0; n <= 300; n++) {
+			if (worst) {
+				memset(m, 0xff, n * 16);
+				memset(key, 0xff, sizeof(key));
+			} else {
+				fill(m, n * 16);
+				fill(key, sizeof(key));
+			}
+			poly1305_init(&p, key);
+			poly1305_blocks(&p, m, n);
+			poly1305_final(&p, tag);
+			/* OpenSSL pads the last partial block differently, but
+			 * whole blocks are plain Poly1305 blocks. */
+			ossl_poly1305(want, m, n * 16, key);
+			if (memcmp(tag, want, 16))
+				fail_msg("poly1305 differs at %zu blocks (worst %d)",
+					 n, worst);
+		}
+	}
+}
+
+/* Blocks split across several calls give the same tag as one call. */
+static void test_poly1305_split(void **state)
+{
+	static uint8_t m[200 * 16];
+	uint8_t key[32], a[16], b[16];
+	struct poly1305 p;
+
+	(void)state;
+	fill(m, sizeof(m));
+	fill(key, sizeof(key));
+	poly1305_init(&p, key);
+	poly1305_blocks(&p, m, 200);
+	poly1305_final(&p, a);
+	poly1305_init(&p, key);
+	poly1305_blocks(&p, m, 3);
+	poly1305_blocks(&p, m + 3 * 16, 17);
+	poly1305_blocks(&p, m + 20 * 16, 180);
+	poly1305_final(&p, b);
+	assert_memory_equal(a, b, 16);
+}
+
+/* Every text length to 1100 bytes, then random ones to MAX_TEXT. */
+static void test_aead_vs_openssl(void **state)
+{
+	static uint8_t src[MAX_TEXT], want[MAX_TEXT + 16], got[MAX_TEXT + 16];
+	uint8_t ad[MAX_AD], key[32], nonce[12];
+
+	(void)state;
+	SKIP_WITHOUT_SIMD();
+	for (size_t i = 0; i < 3000; i++) {
+		size_t len = i <= 1100 ? i : rng() % (MAX_TEXT + 1);
+		size_t ad_len = rng() % (MAX_AD + 1);
+
+		fill(src, len);
+		fill(ad, ad_len);
+		fill(key, sizeof(key));
+		fill(nonce, sizeof(nonce));
+		ossl_seal(want, src, len, ad, ad_len, nonce, key);
+		chacha20poly1305_simd_seal(got, src, len, ad, ad_len, nonce, key);
+		if (memcmp(got, want, len + 16))
+			fail_msg("seal differs: text %zu, ad %zu", len, ad_len);
+		/* In place, as the data path opens. */
+		assert_true(chacha20poly1305_simd_open(got, got, len + 16, ad,
+						       ad_len, nonce, key));
+		assert_memory_equal(got, src, len);
+	}
+}
+
+/*
+ * Any flipped bit in the text, tag or associated data, or the wrong
+ * nonce, fails; and a failed open leaves dst as it was.
+ */
+static void test_aead_rejects_and_leaves_dst(void **state)
+{
+	static uint8_t src[1420], sealed[1436], bad[1436], dst[1420], before[1420];
+	uint8_t ad[32], key[32], nonce[12];
+	size_t len = sizeof(src);
+
+	(void)state;
+	SKIP_WITHOUT_SIMD();
+	fill(src, len);
+	fill(ad, sizeof(ad));
+	fill(key, sizeof(key));
+	fill(nonce, sizeof(nonce));
+	chacha20poly1305_simd_seal(sealed, src, len, ad, sizeof(ad), nonce, key);
+	for (size_t bit = 0; bit < (len + 16) * 8; bit += 97) {
+		memcpy(bad, sealed, sizeof(bad));
+		bad[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		fill(dst, len);
+		memcpy(before, dst, len);
+		assert_false(chacha20poly1305_simd_open(dst, bad, len + 16, ad,
+							sizeof(ad), nonce, key));
+		assert_memory_equal(dst, before, len);
+	}
+	ad[5] ^= 1;
+	assert_false(chacha20poly1305_simd_open(dst, sealed, len + 16, ad,
+						sizeof(ad), nonce, key));
+	ad[5] ^= 1;
+	nonce[11] ^= 0x80;
+	assert_false(chacha20poly1305_simd_open(dst, sealed, len + 16, ad,
+						sizeof(ad), nonce, key));
+	nonce[11] ^= 0x80;
+	assert_false(chacha20poly1305_simd_open(dst, sealed, 15, ad, sizeof(ad),
+						nonce, key));
+	assert_true(chacha20poly1305_simd_open(dst, sealed, len + 16, ad,
+					       sizeof(ad), nonce, key));
+	assert_memory_equal(dst, src, len);
+}
+
+/* The keystream of a long text continues across passes without a gap. */
+static void test_chacha20_xor_continues(void **state)
+{
+	static uint8_t zero[3 * CHACHA20_WIDE_LEN + 100], a[sizeof(zero)];
+	static uint8_t b[CHACHA20_WIDE_LEN];
+	uint32_t k[8], n[3];
+
+	(void)state;
+	SKIP_WITHOUT_SIMD();
+	fill((uint8_t *)k, sizeof(k));
+	fill((uint8_t *)n, sizeof(n));
+	chacha20_xor(a, zero, sizeof(zero), k, 5, n);
+	for (uint32_t pass = 0; pass < 3; pass++) {
+		chacha20_wide_block(b, k, 5 + 16 * pass, n);
+		assert_memory_equal(a + pass * CHACHA20_WIDE_LEN, b, sizeof(b));
+	}
+	chacha20_wide_block(b, k, 5 + 48, n);
+	assert_memory_equal(a + 3 * CHACHA20_WIDE_LEN, b, 100);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chacha20_rfc7539_a2),
+		cmocka_unit_test(test_chacha20_vs_openssl),
+		cmocka_unit_test(test_chacha20_xor_continues),
+		cmocka_unit_test(test_poly1305_rfc8439_key),
+		cmocka_unit_test(test_poly1305_vs_openssl),
+		cmocka_unit_test(test_poly1305_split),
+		cmocka_unit_test(test_aead_vs_openssl),
+		cmocka_unit_test(test_aead_rejects_and_leaves_dst),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
