@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -11,8 +12,6 @@
 #include "base/workers.h"
 
 enum {
-	/* Items taken at a time: amortises the atomic, keeps cores busy. */
-	CHUNK = 4,
 	/* Below this, one thread does the job faster than several. */
 	MIN_PARALLEL_ITEMS = 16,
 	MAX_THREADS = 64,
@@ -30,6 +29,7 @@ struct workers {
 	workers_fn fn;
 	void *arg;
 	unsigned int n;
+	unsigned int claim; /* items a thread takes at a time */
 	/*
 	 * The job's generation in the high half, the next item in the low:
 	 * a thread that wakes late for a finished job cannot take items of
@@ -46,14 +46,16 @@ static void work_through(struct workers *w, uint32_t gen)
 	uint64_t cur = atomic_load_explicit(&w->next, memory_order_acquire);
 
 	for (;;) {
-		unsigned int i, end, n;
+		unsigned int i, end, n, claim;
 		workers_fn fn;
 		void *arg;
 
 		if ((uint32_t)(cur >> 32) != gen || (uint32_t)cur >= w->n)
 			return;
+		/* Read before the claim: once claimed, the job is fixed. */
+		claim = w->claim;
 		if (!atomic_compare_exchange_weak_explicit(
-			    &w->next, &cur, cur + CHUNK, memory_order_acq_rel,
+			    &w->next, &cur, cur + claim, memory_order_acq_rel,
 			    memory_order_acquire))
 			continue;
 		/* Claimed: the job cannot change before we report back. */
@@ -61,7 +63,7 @@ static void work_through(struct workers *w, uint32_t gen)
 		arg = w->arg;
 		n = w->n;
 		i = (uint32_t)cur;
-		end = i + CHUNK < n ? i + CHUNK : n;
+		end = i + claim < n ? i + claim : n;
 		for (unsigned int k = i; k < end; k++)
 			fn(arg, k);
 		atomic_fetch_add_explicit(&w->completed, end - i,
@@ -143,7 +145,7 @@ unsigned int workers_threads(const struct workers *w)
 }
 
 static void run(struct workers *w, workers_fn fn, void *arg, unsigned int n,
-		unsigned int min_parallel)
+		unsigned int min_parallel, unsigned int claim)
 {
 	uint32_t gen;
 
@@ -157,6 +159,7 @@ static void run(struct workers *w, workers_fn fn, void *arg, unsigned int n,
 	w->fn = fn;
 	w->arg = arg;
 	w->n = n;
+	w->claim = claim;
 	atomic_store_explicit(&w->completed, 0, memory_order_relaxed);
 	atomic_store_explicit(&w->next, (uint64_t)gen << 32,
 			      memory_order_release);
@@ -169,15 +172,18 @@ static void run(struct workers *w, workers_fn fn, void *arg, unsigned int n,
 		sched_yield();
 }
 
-void workers_run(struct workers *w, workers_fn fn, void *arg, unsigned int n)
-{
-	run(w, fn, arg, n, MIN_PARALLEL_ITEMS);
-}
-
 void workers_run_heavy(struct workers *w, workers_fn fn, void *arg,
 		       unsigned int n)
 {
-	run(w, fn, arg, n, 2);
+	run(w, fn, arg, n, 2, 1);
+}
+
+void workers_run_chunks(struct workers *w, workers_fn fn, void *arg,
+			unsigned int items, unsigned int per_chunk)
+{
+	unsigned int n = (items + per_chunk - 1) / per_chunk;
+
+	run(w, fn, arg, n, items < MIN_PARALLEL_ITEMS ? UINT_MAX : 2, 1);
 }
 
 unsigned int workers_default_threads(void)

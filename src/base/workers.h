@@ -24,14 +24,21 @@ void workers_free(struct workers *w);
 unsigned int workers_threads(const struct workers *w);
 
 /*
- * Calls fn(arg, i) for every i in [0, n), spread over the pool; returns
- * once every call has returned. Small jobs run on the caller alone, where
- * waking threads would cost more than it saves.
+ * Calls fn(arg, i) for every i in [0, n), spread over the pool, a thread
+ * taking one i at a time; returns once every call has returned. For items
+ * each worth waking a thread for.
  */
-void workers_run(struct workers *w, workers_fn fn, void *arg, unsigned int n);
-/* The same for items that are each worth waking a thread for (chunks). */
 void workers_run_heavy(struct workers *w, workers_fn fn, void *arg,
 		       unsigned int n);
+
+/*
+ * For jobs on items taken per_chunk at a time (so that each call can
+ * batch them): fn(arg, c) for every chunk c of the items. Fewer than 16
+ * items run on the caller alone, where waking threads would
+ * cost more than it saves.
+ */
+void workers_run_chunks(struct workers *w, workers_fn fn, void *arg,
+			unsigned int items, unsigned int per_chunk);
 
 /* The number of threads to use by default: CVPC_THREADS, or the CPUs. */
 unsigned int workers_default_threads(void);

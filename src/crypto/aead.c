@@ -212,6 +212,36 @@ bool wg_aead_open(uint8_t *dst, const uint8_t *src, size_t src_len,
 	return chacha20poly1305_open(dst, src, src_len, ad, ad_len, nonce, key);
 }
 
+static void batch(struct wg_aead_msg *msgs, unsigned int n,
+		  const uint8_t key[AEAD_KEY_LEN], bool seal)
+{
+	pthread_once(&init_once, init);
+	if (use_simd) {
+		chacha20poly1305_simd_wg_batch(msgs, n, key, seal);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct wg_aead_msg *m = &msgs[i];
+
+		m->ok = seal ? wg_aead_seal(m->data, m->data, m->len, NULL, 0,
+					    m->counter, key) :
+			       wg_aead_open(m->data, m->data, m->len, NULL, 0,
+					    m->counter, key);
+	}
+}
+
+void wg_aead_seal_batch(struct wg_aead_msg *msgs, unsigned int n,
+			const uint8_t key[static AEAD_KEY_LEN])
+{
+	batch(msgs, n, key, true);
+}
+
+void wg_aead_open_batch(struct wg_aead_msg *msgs, unsigned int n,
+			const uint8_t key[static AEAD_KEY_LEN])
+{
+	batch(msgs, n, key, false);
+}
+
 /* draft-irtf-cfrg-xchacha-03 §2: the first 16 nonce bytes select a
  * subkey, the last 8 become an RFC 8439 nonce behind 4 zero bytes. */
 static void xchacha_derive(uint8_t subkey[static AEAD_KEY_LEN],

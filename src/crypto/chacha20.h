@@ -27,12 +27,23 @@ void chacha20_wide_block(uint8_t out[static CHACHA20_WIDE_LEN],
 			 const uint32_t key[static 8], uint32_t counter,
 			 const uint32_t nonce[static 3]);
 
+/*
+ * Sixteen blocks of independent streams under one key: block j is that of
+ * counter[j] with nonce (nonce0, nonce1[j], nonce2[j]). This is what lets
+ * a batch of packets share passes instead of each rounding up to its own.
+ */
+void chacha20_lanes(uint8_t out[static CHACHA20_WIDE_LEN],
+		    const uint32_t key[static 8],
+		    const uint32_t counter[static 16], uint32_t nonce0,
+		    const uint32_t nonce1[static 16],
+		    const uint32_t nonce2[static 16]);
+
 /* dst = src XOR the keystream from block counter on; dst may equal src. */
 void chacha20_xor(uint8_t *dst, const uint8_t *src, size_t len,
 		  const uint32_t key[static 8], uint32_t counter,
 		  const uint32_t nonce[static 3]);
 
-/* dst = src XOR stream for len bytes (len <= CHACHA20_WIDE_LEN). */
+/* dst = src XOR stream for len bytes; dst may equal src. */
 void chacha20_xor_stream(uint8_t *dst, const uint8_t *src, size_t len,
 			 const uint8_t *stream);
 

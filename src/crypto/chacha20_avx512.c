@@ -75,8 +75,9 @@ SIMD static inline void transpose_blocks(__m512i blk[16], const __m512i x[16])
 	}
 }
 
-SIMD static void wide_block(__m512i blk[16], const uint32_t key[8],
-			    uint32_t counter, const uint32_t nonce[3])
+/* Sixteen blocks from per-lane words 12..15 of the state. */
+SIMD static void rounds(__m512i blk[16], const uint32_t key[8], __m512i w12,
+			__m512i w13, __m512i w14, __m512i w15)
 {
 	static const uint32_t sigma[4] = { 0x61707865, 0x3320646e, 0x79622d32,
 					   0x6b206574 };
@@ -87,11 +88,10 @@ SIMD static void wide_block(__m512i blk[16], const uint32_t key[8],
 		s[i] = _mm512_set1_epi32((int)sigma[i]);
 	for (i = 0; i < 8; i++)
 		s[4 + i] = _mm512_set1_epi32((int)key[i]);
-	s[12] = _mm512_add_epi32(_mm512_set1_epi32((int)counter),
-				 _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8,
-						   9, 10, 11, 12, 13, 14, 15));
-	for (i = 0; i < 3; i++)
-		s[13 + i] = _mm512_set1_epi32((int)nonce[i]);
+	s[12] = w12;
+	s[13] = w13;
+	s[14] = w14;
+	s[15] = w15;
 	for (i = 0; i < 16; i++)
 		x[i] = s[i];
 
@@ -108,6 +108,34 @@ SIMD static void wide_block(__m512i blk[16], const uint32_t key[8],
 	for (i = 0; i < 16; i++)
 		x[i] = _mm512_add_epi32(x[i], s[i]);
 	transpose_blocks(blk, x);
+}
+
+SIMD static void wide_block(__m512i blk[16], const uint32_t key[8],
+			    uint32_t counter, const uint32_t nonce[3])
+{
+	rounds(blk, key,
+	       _mm512_add_epi32(_mm512_set1_epi32((int)counter),
+				_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+						  10, 11, 12, 13, 14, 15)),
+	       _mm512_set1_epi32((int)nonce[0]),
+	       _mm512_set1_epi32((int)nonce[1]),
+	       _mm512_set1_epi32((int)nonce[2]));
+}
+
+SIMD void chacha20_lanes(uint8_t out[static CHACHA20_WIDE_LEN],
+			 const uint32_t key[static 8],
+			 const uint32_t counter[static 16], uint32_t nonce0,
+			 const uint32_t nonce1[static 16],
+			 const uint32_t nonce2[static 16])
+{
+	__m512i blk[16];
+	int i;
+
+	rounds(blk, key, _mm512_loadu_si512(counter),
+	       _mm512_set1_epi32((int)nonce0), _mm512_loadu_si512(nonce1),
+	       _mm512_loadu_si512(nonce2));
+	for (i = 0; i < 16; i++)
+		_mm512_storeu_si512(out + i * CHACHA20_BLOCK_LEN, blk[i]);
 }
 
 SIMD void chacha20_wide_block(uint8_t out[static CHACHA20_WIDE_LEN],
@@ -166,10 +194,19 @@ SIMD void chacha20_xor(uint8_t *dst, const uint8_t *src, size_t len,
 SIMD void chacha20_xor_stream(uint8_t *dst, const uint8_t *src, size_t len,
 			      const uint8_t *stream)
 {
-	__m512i blk[16];
-	size_t i, n = (len + CHACHA20_BLOCK_LEN - 1) / CHACHA20_BLOCK_LEN;
+	__mmask64 m;
 
-	for (i = 0; i < n; i++)
-		blk[i] = _mm512_loadu_si512(stream + i * CHACHA20_BLOCK_LEN);
-	xor_blocks(dst, src, len, blk);
+	for (; len >= CHACHA20_BLOCK_LEN; len -= CHACHA20_BLOCK_LEN) {
+		_mm512_storeu_si512(dst, _mm512_xor_si512(_mm512_loadu_si512(src),
+							  _mm512_loadu_si512(stream)));
+		dst += CHACHA20_BLOCK_LEN;
+		src += CHACHA20_BLOCK_LEN;
+		stream += CHACHA20_BLOCK_LEN;
+	}
+	if (!len)
+		return;
+	m = (1ULL << len) - 1;
+	_mm512_mask_storeu_epi8(dst, m,
+				_mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src),
+						 _mm512_maskz_loadu_epi8(m, stream)));
 }

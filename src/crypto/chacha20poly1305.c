@@ -141,3 +141,139 @@ bool chacha20poly1305_simd_open(uint8_t *dst, const uint8_t *src,
 	end(&s);
 	return ok;
 }
+
+/*
+ * Batches: the keystream of every message (its Poly1305 key block, then
+ * its text blocks) is laid out back to back in a scratch buffer, and
+ * chacha20_lanes fills it sixteen blocks at a time, whatever message
+ * each block belongs to; only the batch's last pass is partly wasted.
+ * A 1420-byte packet needs 24 blocks: 1.5 passes instead of 2.
+ */
+enum { SCRATCH_BLOCKS = 256 };
+
+struct batch {
+	uint32_t key[8];
+	uint32_t counter[SCRATCH_BLOCKS];
+	uint32_t nonce1[SCRATCH_BLOCKS];
+	uint32_t nonce2[SCRATCH_BLOCKS];
+	uint8_t stream[SCRATCH_BLOCKS * CHACHA20_BLOCK_LEN]
+		__attribute__((aligned(64)));
+};
+
+/* The text's length, or -1 for an open too short to hold a tag. */
+static long text_len(const struct wg_aead_msg *m, bool seal)
+{
+	if (seal)
+		return m->len;
+	return m->len < AEAD_TAG_LEN ? -1 : (long)(m->len - AEAD_TAG_LEN);
+}
+
+static unsigned int blocks_for(size_t text)
+{
+	return 1 + (unsigned int)((text + CHACHA20_BLOCK_LEN - 1) /
+				  CHACHA20_BLOCK_LEN);
+}
+
+/* Schedules the blocks of a message from scratch block `at` on. */
+static void plan(struct batch *b, unsigned int at, unsigned int blocks,
+		 uint64_t counter)
+{
+	for (unsigned int k = 0; k < blocks; k++) {
+		b->counter[at + k] = k;
+		b->nonce1[at + k] = (uint32_t)counter;
+		b->nonce2[at + k] = (uint32_t)(counter >> 32);
+	}
+}
+
+static void generate(struct batch *b, unsigned int used)
+{
+	unsigned int end = (used + 15) & ~15u;
+
+	/* The last pass's spare lanes compute a harmless block. */
+	for (unsigned int k = used; k < end; k++)
+		b->counter[k] = b->nonce1[k] = b->nonce2[k] = 0;
+	for (unsigned int p = 0; p < end; p += 16)
+		chacha20_lanes(b->stream + p * CHACHA20_BLOCK_LEN, b->key,
+			       b->counter + p, 0, b->nonce1 + p, b->nonce2 + p);
+}
+
+static void finish(uint8_t *stream, struct wg_aead_msg *m, size_t len,
+		   bool seal)
+{
+	uint8_t tag[AEAD_TAG_LEN];
+	struct poly1305 mac;
+
+	poly1305_init(&mac, stream);
+	memzero_explicit(stream, CHACHA20_BLOCK_LEN);
+	stream += CHACHA20_BLOCK_LEN;
+	if (seal) {
+		chacha20_xor_stream(m->data, m->data, len, stream);
+		authenticate(&mac, NULL, 0, m->data, len, m->data + len);
+		m->ok = true;
+		return;
+	}
+	authenticate(&mac, NULL, 0, m->data, len, tag);
+	m->ok = crypto_equal(tag, m->data + len, AEAD_TAG_LEN);
+	if (m->ok)
+		chacha20_xor_stream(m->data, m->data, len, stream);
+}
+
+/* A message too long for the scratch buffer, on its own. */
+static void one(struct wg_aead_msg *m, const uint8_t key[AEAD_KEY_LEN],
+		bool seal)
+{
+	uint8_t nonce[AEAD_NONCE_LEN] = { 0 };
+
+	for (int i = 0; i < 8; i++)
+		nonce[4 + i] = (uint8_t)(m->counter >> (8 * i));
+	if (seal) {
+		chacha20poly1305_simd_seal(m->data, m->data, m->len, NULL, 0,
+					   nonce, key);
+		m->ok = true;
+	} else {
+		m->ok = chacha20poly1305_simd_open(m->data, m->data, m->len,
+						   NULL, 0, nonce, key);
+	}
+}
+
+void chacha20poly1305_simd_wg_batch(struct wg_aead_msg *msgs, unsigned int n,
+				    const uint8_t key[static AEAD_KEY_LEN],
+				    bool seal)
+{
+	unsigned int first = 0, end, used, at[SCRATCH_BLOCKS];
+	struct batch b;
+	long len;
+
+	for (int i = 0; i < 8; i++)
+		b.key[i] = get_le32(key + 4 * i);
+	while (first < n) {
+		for (end = first, used = 0;
+		     end < n && end - first < SCRATCH_BLOCKS; end++) {
+			len = text_len(&msgs[end], seal);
+			if (len < 0) {
+				at[end - first] = UINT32_MAX;
+				continue;
+			}
+			if (blocks_for((size_t)len) > SCRATCH_BLOCKS - used)
+				break;
+			at[end - first] = used;
+			plan(&b, used, blocks_for((size_t)len), msgs[end].counter);
+			used += blocks_for((size_t)len);
+		}
+		if (end == first) {
+			one(&msgs[first++], key, seal);
+			continue;
+		}
+		generate(&b, used);
+		for (unsigned int i = first; i < end; i++) {
+			if (at[i - first] == UINT32_MAX) {
+				msgs[i].ok = false;
+				continue;
+			}
+			finish(b.stream + at[i - first] * CHACHA20_BLOCK_LEN,
+			       &msgs[i], (size_t)text_len(&msgs[i], seal), seal);
+		}
+		first = end;
+	}
+	memzero_explicit(b.key, sizeof(b.key));
+}

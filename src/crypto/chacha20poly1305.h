@@ -28,4 +28,9 @@ bool chacha20poly1305_simd_open(uint8_t *dst, const uint8_t *src,
 				const uint8_t nonce[static AEAD_NONCE_LEN],
 				const uint8_t key[static AEAD_KEY_LEN]);
 
+/* wg_aead_seal_batch and wg_aead_open_batch (aead.h). */
+void chacha20poly1305_simd_wg_batch(struct wg_aead_msg *msgs, unsigned int n,
+				    const uint8_t key[static AEAD_KEY_LEN],
+				    bool seal);
+
 #endif

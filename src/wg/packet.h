@@ -27,6 +27,9 @@ enum packet_sizes {
 	/* Rounded to a cache line so every header in a batch is aligned. */
 	PKT_BUF_SIZE = (PKT_HEADROOM + PKT_MAX_INNER + PKT_TAILROOM + 63) & ~63,
 	PKT_BATCH_MAX = 256,
+	/* Packets one crypto call takes: enough to share ChaCha20 passes
+	 * (wg_aead_seal_batch), few enough to spread a batch over cores. */
+	CRYPT_CHUNK = 8,
 	/* Receive buffers for UDP GRO: each holds up to 64 datagrams. */
 	PKT_RX_BUFS = 8,
 	PKT_RX_BUF_SIZE = 65536,

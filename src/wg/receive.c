@@ -422,29 +422,61 @@ static unsigned int sort_batch(struct wg_device *wg, struct pkt_batch *batch,
 	return nhs;
 }
 
-static void decrypt_one(void *arg, unsigned int i)
+/* Opens a run of packets under one keypair in one batch. */
+static void open_run(struct pkt_batch *batch, struct wg_aead_msg *msgs,
+		     const unsigned int *idx, unsigned int n)
 {
-	struct pkt_batch *batch = arg;
-	struct pkt *pkt = &batch->pkts[i];
-	uint8_t *c = pkt->data + sizeof(struct message_data);
-	size_t clen = pkt->len - sizeof(struct message_data);
+	const struct noise_keypair *keypair = batch->pkts[idx[0]].keypair;
 
-	if (pkt->state != PKT_PENDING)
-		return;
-	if (wg_aead_open(c, c, clen, NULL, 0, pkt->nonce,
-			 pkt->keypair->receiving.key)) {
+	wg_aead_open_batch(msgs, n, keypair->receiving.key);
+	for (unsigned int k = 0; k < n; k++) {
+		struct pkt *pkt = &batch->pkts[idx[k]];
+
+		if (!msgs[k].ok) {
+			pkt->state = PKT_FAILED;
+			continue;
+		}
 		pkt->state = PKT_CRYPTED;
-		pkt->data = c;
-		pkt->len = (uint32_t)(clen - NOISE_AUTHTAG_LEN);
-	} else {
-		pkt->state = PKT_FAILED;
+		pkt->data = msgs[k].data;
+		pkt->len = msgs[k].len - NOISE_AUTHTAG_LEN;
 	}
 }
 
-/* Stage two: independent per packet, spread over the worker threads. */
+/* Chunk c of the batch: runs of one keypair are opened together. */
+static void decrypt_chunk(void *arg, unsigned int c)
+{
+	struct pkt_batch *batch = arg;
+	unsigned int first = c * CRYPT_CHUNK, end = first + CRYPT_CHUNK, n = 0;
+	struct wg_aead_msg msgs[CRYPT_CHUNK];
+	unsigned int idx[CRYPT_CHUNK];
+
+	if (end > batch->len)
+		end = batch->len;
+	for (unsigned int i = first; i < end; i++) {
+		struct pkt *pkt = &batch->pkts[i];
+
+		if (pkt->state != PKT_PENDING)
+			continue;
+		if (n && pkt->keypair != batch->pkts[idx[0]].keypair) {
+			open_run(batch, msgs, idx, n);
+			n = 0;
+		}
+		msgs[n] = (struct wg_aead_msg){
+			.data = pkt->data + sizeof(struct message_data),
+			.len = pkt->len - (uint32_t)sizeof(struct message_data),
+			.counter = pkt->nonce,
+		};
+		idx[n++] = i;
+	}
+	if (n)
+		open_run(batch, msgs, idx, n);
+}
+
+/* Stage two: independent per chunk, spread over the worker threads. */
 static void decrypt_packets(struct wg_device *wg, struct pkt_batch *batch)
 {
-	workers_run(wg->workers, decrypt_one, batch, batch->len);
+	workers_run_chunks(wg->workers, decrypt_chunk, batch, batch->len,
+			   CRYPT_CHUNK);
 }
 
 /* The inner packet's honest length and source, or false if it lies. */

@@ -120,22 +120,31 @@ uint32_t wg_packet_padding(uint32_t len, uint32_t mtu)
 	return padded - last_unit;
 }
 
+/* Writes the header and the padding; returns the length to seal. */
+static uint32_t prepare(uint8_t *head, uint32_t len,
+			const struct noise_keypair *keypair, uint64_t nonce,
+			uint32_t mtu)
+{
+	struct message_data *header = (struct message_data *)head;
+	uint32_t padding = wg_packet_padding(len, mtu);
+
+	memset(head + PKT_HEADROOM + len, 0, padding);
+	header->header.type = htole32(MESSAGE_DATA);
+	header->key_idx = htole32(keypair->remote_index);
+	header->counter = htole64(nonce);
+	return len + padding;
+}
+
 size_t wg_packet_encrypt(uint8_t *head, uint32_t len,
 			 const struct noise_keypair *keypair, uint64_t nonce,
 			 uint32_t mtu)
 {
-	struct message_data *header = (struct message_data *)head;
-	uint8_t *plain = head + PKT_HEADROOM;
-	uint32_t padding = wg_packet_padding(len, mtu);
+	uint32_t text = prepare(head, len, keypair, nonce, mtu);
 
-	memset(plain + len, 0, padding);
-	header->header.type = htole32(MESSAGE_DATA);
-	header->key_idx = htole32(keypair->remote_index);
-	header->counter = htole64(nonce);
-	if (!wg_aead_seal(plain, plain, len + padding, NULL, 0, nonce,
-			  keypair->sending.key))
+	if (!wg_aead_seal(head + PKT_HEADROOM, head + PKT_HEADROOM, text, NULL,
+			  0, nonce, keypair->sending.key))
 		return 0;
-	return message_data_len(len + padding);
+	return message_data_len(text);
 }
 
 /* Whether the keypair we send with should be replaced soon. */
@@ -378,26 +387,63 @@ static void assign_packets(struct wg_device *wg, struct pkt_batch *batch,
 	}
 }
 
-static void encrypt_one(void *arg, unsigned int i)
+/* Seals a run of packets under one keypair in one batch. */
+static void seal_run(struct pkt_batch *batch, struct wg_aead_msg *msgs,
+		     const unsigned int *idx, unsigned int n)
 {
-	struct pkt_batch *batch = arg;
-	struct pkt *pkt = &batch->pkts[i];
-	size_t len;
+	const struct noise_keypair *keypair = batch->pkts[idx[0]].keypair;
 
-	if (pkt->state != PKT_PENDING)
-		return;
-	len = wg_packet_encrypt(pkt->head, pkt->len, pkt->keypair, pkt->nonce,
-				batch->mtu);
-	pkt->state = len ? PKT_READY : PKT_FAILED;
-	pkt->data = pkt->head;
-	pkt->len = (uint32_t)len;
+	wg_aead_seal_batch(msgs, n, keypair->sending.key);
+	for (unsigned int k = 0; k < n; k++) {
+		struct pkt *pkt = &batch->pkts[idx[k]];
+
+		pkt->state = msgs[k].ok ? PKT_READY : PKT_FAILED;
+		pkt->data = pkt->head;
+		pkt->len = msgs[k].ok ? (uint32_t)message_data_len(msgs[k].len) : 0;
+	}
 }
 
-/* Stage two: independent per packet, spread over the worker threads. */
+/*
+ * Chunk c of the batch: consecutive packets of one keypair (one peer, as
+ * a TUN super-packet's segments are) are sealed together, so that they
+ * share ChaCha20 passes.
+ */
+static void encrypt_chunk(void *arg, unsigned int c)
+{
+	struct pkt_batch *batch = arg;
+	unsigned int first = c * CRYPT_CHUNK, end = first + CRYPT_CHUNK, n = 0;
+	struct wg_aead_msg msgs[CRYPT_CHUNK];
+	unsigned int idx[CRYPT_CHUNK];
+
+	if (end > batch->len)
+		end = batch->len;
+	for (unsigned int i = first; i < end; i++) {
+		struct pkt *pkt = &batch->pkts[i];
+
+		if (pkt->state != PKT_PENDING)
+			continue;
+		if (n && pkt->keypair != batch->pkts[idx[0]].keypair) {
+			seal_run(batch, msgs, idx, n);
+			n = 0;
+		}
+		msgs[n] = (struct wg_aead_msg){
+			.data = pkt->head + PKT_HEADROOM,
+			.len = prepare(pkt->head, pkt->len, pkt->keypair,
+				       pkt->nonce, batch->mtu),
+			.counter = pkt->nonce,
+		};
+		idx[n++] = i;
+	}
+	if (n)
+		seal_run(batch, msgs, idx, n);
+}
+
+/* Stage two: independent per chunk, spread over the worker threads. */
 static void encrypt_packets(struct wg_device *wg, struct pkt_batch *batch)
 {
 	batch->mtu = wg->mtu;
-	workers_run(wg->workers, encrypt_one, batch, batch->len);
+	workers_run_chunks(wg->workers, encrypt_chunk, batch, batch->len,
+			   CRYPT_CHUNK);
 }
 
 /* Stage three: bookkeeping, in order, once the packets are out. */

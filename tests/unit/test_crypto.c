@@ -627,6 +627,44 @@ static void test_wg_aead_nonce(void **state)
 				  0x0102030405060709ULL, key));
 }
 
+/*
+ * A batch seals as wg_aead_seal does each message, and opens each with its
+ * own verdict: a forged one and one too short for a tag fail alone.
+ */
+static void test_wg_aead_batch(void **state)
+{
+	static const uint32_t lens[] = { 0, 1420, 15, 64, 1420, 300 };
+	enum { N = sizeof(lens) / sizeof(lens[0]) };
+	static uint8_t plain[1420], buf[N][1420 + 16], want[1420 + 16];
+	struct wg_aead_msg m[N];
+	uint8_t key[32];
+
+	(void)state;
+	fill_counting(key, sizeof(key));
+	fill_counting(plain, sizeof(plain));
+	for (unsigned int i = 0; i < N; i++) {
+		memcpy(buf[i], plain, lens[i]);
+		m[i] = (struct wg_aead_msg){ .data = buf[i], .len = lens[i],
+					     .counter = 1000 + i };
+	}
+	wg_aead_seal_batch(m, N, key);
+	for (unsigned int i = 0; i < N; i++) {
+		assert_true(m[i].ok);
+		assert_true(wg_aead_seal(want, plain, lens[i], NULL, 0,
+					 1000 + i, key));
+		assert_memory_equal(buf[i], want, lens[i] + 16);
+		m[i].len = lens[i] + 16;
+	}
+	buf[1][700] ^= 1;
+	m[3].len = 15;
+	wg_aead_open_batch(m, N, key);
+	for (unsigned int i = 0; i < N; i++) {
+		assert_int_equal(m[i].ok, i != 1 && i != 3);
+		if (m[i].ok)
+			assert_memory_equal(buf[i], plain, lens[i]);
+	}
+}
+
 /* ---- XChaCha20-Poly1305 ----------------------------------------------- */
 
 /* draft-irtf-cfrg-xchacha-03 §2.2.1. */
@@ -864,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_aead_in_place),
 		cmocka_unit_test(test_aead_empty),
 		cmocka_unit_test(test_wg_aead_nonce),
+		cmocka_unit_test(test_wg_aead_batch),
 		cmocka_unit_test(test_hchacha20_draft),
 		cmocka_unit_test(test_xchacha_draft),
 		cmocka_unit_test(test_util),
