@@ -5,6 +5,10 @@
 # Prints each figure for both and the ratio, and appends them to a CSV.
 # Also the idle resident memory of each with 1 and with 1,000 peers.
 #
+# The two take turns for ROUNDS rounds (default 3) and each figure is the
+# median of its rounds, every round printed too: on a shared VM a single
+# run of either can land on a noisy few seconds.
+#
 #   bench/throughput.sh            (as root; DURATION=10 seconds per test)
 #   CVPC=build/cvpc WG_GO=wireguard-go OUT=bench/results/throughput.csv
 set -euo pipefail
@@ -119,29 +123,46 @@ measure_memory() { # measure_memory <impl>
 }
 
 declare -A R
-measure() { # measure <impl>
-	local impl=$1
+METRICS="tcp1 tcp4 udp rtt"
+measure() { # measure <impl> <round>
+	local impl=$1 r=$2
 	setup "$impl"
-	R[$impl,rtt]=$(median_rtt)
-	R[$impl,tcp1]=$(iperf "$impl-tcp1")
-	R[$impl,tcp4]=$(iperf "$impl-tcp4" -P 4)
-	R[$impl,udp]=$(iperf "$impl-udp" -u -b 0 -l 1380)
+	R[$impl,rtt,$r]=$(median_rtt)
+	R[$impl,tcp1,$r]=$(iperf "$impl-tcp1")
+	R[$impl,tcp4,$r]=$(iperf "$impl-tcp4" -P 4)
+	R[$impl,udp,$r]=$(iperf "$impl-udp" -u -b 0 -l 1380)
 	cleanup
+	echo "  round $r $impl: tcp1 ${R[$impl,tcp1,$r]} tcp4 ${R[$impl,tcp4,$r]} udp ${R[$impl,udp,$r]} Gbit/s, rtt ${R[$impl,rtt,$r]} ms"
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+take_medians() { # take_medians <impl>
+	local m r vals
+	for m in $METRICS; do
+		vals=()
+		for r in $(seq "$ROUNDS"); do vals+=("${R[$1,$m,$r]}"); done
+		R[$1,$m]=$(median "${vals[@]}")
+	done
 }
 
 [ "$(id -u)" -eq 0 ] || { echo "bench/throughput.sh: run as root" >&2; exit 1; }
 [ -x "$CVPC" ] || { echo "bench/throughput.sh: $CVPC missing; run make" >&2; exit 1; }
 peers_conf 1 >"$WORK/peers1.conf"
 peers_conf 1000 >"$WORK/peers1000.conf"
-echo "measuring wireguard-go ($DURATION s per test, $IDLE s idle for memory)..."
-measure wggo
+ROUNDS=${ROUNDS:-3}
+echo "measuring wireguard-go and cvpc in turn, $ROUNDS rounds of $DURATION s per test..."
+for r in $(seq "$ROUNDS"); do
+	measure wggo "$r"
+	measure cvpc "$r"
+done
+take_medians wggo
+take_medians cvpc
+echo "idle memory ($IDLE s quiet)..."
 measure_memory wggo
-echo "measuring cvpc ($DURATION s per test, $IDLE s idle for memory)..."
-measure cvpc
 measure_memory cvpc
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2fx" : "n/a"), a / b }'; }
-printf '\n%-34s %14s %14s %10s\n' "metric" "cvpc" "wireguard-go" "ratio"
+printf '\n%-34s %14s %14s %10s\n' "metric (median of $ROUNDS)" "cvpc" "wireguard-go" "ratio"
 row() { printf '%-34s %14s %14s %10s\n' "$1" "${R[cvpc,$2]}" "${R[wggo,$2]}" "$3"; }
 row "TCP 1 stream (Gbit/s)" tcp1 "$(ratio "${R[cvpc,tcp1]}" "${R[wggo,tcp1]}")"
 row "TCP 4 streams (Gbit/s)" tcp4 "$(ratio "${R[cvpc,tcp4]}" "${R[wggo,tcp4]}")"
