@@ -14,6 +14,7 @@
 #include "crypto/poly1305_ifma.h"
 
 #define SIMD __attribute__((target("avx512f,avx512ifma")))
+#define INLINE inline __attribute__((always_inline))
 
 bool poly1305_ifma_usable(void)
 {
@@ -31,18 +32,18 @@ struct vmul {
 	__m512i r0, r1, r2, s1, s2;
 };
 
-SIMD static inline __m512i lo(__m512i acc, __m512i a, __m512i b)
+SIMD static INLINE __m512i lo(__m512i acc, __m512i a, __m512i b)
 {
 	return _mm512_madd52lo_epu64(acc, a, b);
 }
 
-SIMD static inline __m512i hi(__m512i acc, __m512i a, __m512i b)
+SIMD static INLINE __m512i hi(__m512i acc, __m512i a, __m512i b)
 {
 	return _mm512_madd52hi_epu64(acc, a, b);
 }
 
 /* Sum of three products, each taken in parallel to keep latency short. */
-SIMD static inline __m512i lo3(__m512i a0, __m512i b0, __m512i a1, __m512i b1,
+SIMD static INLINE __m512i lo3(__m512i a0, __m512i b0, __m512i a1, __m512i b1,
 			       __m512i a2, __m512i b2)
 {
 	const __m512i z = _mm512_setzero_si512();
@@ -51,7 +52,7 @@ SIMD static inline __m512i lo3(__m512i a0, __m512i b0, __m512i a1, __m512i b1,
 				lo(z, a2, b2));
 }
 
-SIMD static inline __m512i hi3(__m512i a0, __m512i b0, __m512i a1, __m512i b1,
+SIMD static INLINE __m512i hi3(__m512i a0, __m512i b0, __m512i a1, __m512i b1,
 			       __m512i a2, __m512i b2)
 {
 	const __m512i z = _mm512_setzero_si512();
@@ -65,7 +66,7 @@ SIMD static inline __m512i hi3(__m512i a0, __m512i b0, __m512i a1, __m512i b1,
  * takes the overflow of the limb below (limb 0 takes 5 times limb 2's).
  * hi is the part of weight 2^52 that the IFMA sums leave apart.
  */
-SIMD static inline void carry(struct vec3 *h, __m512i hi0, __m512i hi1,
+SIMD static INLINE void carry(struct vec3 *h, __m512i hi0, __m512i hi1,
 			      __m512i hi2)
 {
 	const __m512i m44 = _mm512_set1_epi64(0xfffffffffffLL);
@@ -85,7 +86,7 @@ SIMD static inline void carry(struct vec3 *h, __m512i hi0, __m512i hi1,
  * h = h * r. With inputs below 2^45 (multipliers below 2^48) the first
  * carry leaves limbs below 2^52, the second below 2^44 + 2^13.
  */
-SIMD static inline void vmul(struct vec3 *h, const struct vmul *r)
+SIMD static INLINE void vmul(struct vec3 *h, const struct vmul *r)
 {
 	const __m512i z = _mm512_setzero_si512();
 	struct vec3 d;
@@ -103,7 +104,7 @@ SIMD static inline void vmul(struct vec3 *h, const struct vmul *r)
 }
 
 /* Eight blocks, block i into lane i, as limbs with the 2^128 bit set. */
-SIMD static inline struct vec3 load_group(const uint8_t *m)
+SIMD static INLINE struct vec3 load_group(const uint8_t *m)
 {
 	const __m512i m44 = _mm512_set1_epi64(0xfffffffffffLL);
 	const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
@@ -122,19 +123,19 @@ SIMD static inline struct vec3 load_group(const uint8_t *m)
 	return v;
 }
 
-SIMD static inline void vadd(struct vec3 *h, const struct vec3 *m)
+SIMD static INLINE void vadd(struct vec3 *h, const struct vec3 *m)
 {
 	h->l0 = _mm512_add_epi64(h->l0, m->l0);
 	h->l1 = _mm512_add_epi64(h->l1, m->l1);
 	h->l2 = _mm512_add_epi64(h->l2, m->l2);
 }
 
-SIMD static inline __m512i times20(__m512i v)
+SIMD static INLINE __m512i times20(__m512i v)
 {
 	return _mm512_add_epi64(_mm512_slli_epi64(v, 4), _mm512_slli_epi64(v, 2));
 }
 
-SIMD static void set_mul(struct vmul *r, const struct vec3 *v)
+SIMD static INLINE void set_mul(struct vmul *r, const struct vec3 *v)
 {
 	r->r0 = v->l0;
 	r->r1 = v->l1;
@@ -144,7 +145,7 @@ SIMD static void set_mul(struct vmul *r, const struct vec3 *v)
 }
 
 /* Lane 0 of v in every lane. */
-SIMD static struct vec3 lane0(const struct vec3 *v)
+SIMD static INLINE struct vec3 lane0(const struct vec3 *v)
 {
 	const __m512i z = _mm512_setzero_si512();
 	struct vec3 b = {
@@ -156,7 +157,7 @@ SIMD static struct vec3 lane0(const struct vec3 *v)
 	return b;
 }
 
-SIMD static __m512i limbs(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+SIMD static INLINE __m512i limbs(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
 			  uint64_t e, uint64_t f, uint64_t g, uint64_t h)
 {
 	return _mm512_setr_epi64((long long)a, (long long)b, (long long)c,
