@@ -343,7 +343,8 @@ static bool join(struct group *g, const struct pkt_info *p)
 /* Whether nothing more may follow the packet just appended. */
 static bool ends_group(const struct group *g, const struct pkt_info *p)
 {
-	return p->psh || p->payload < g->gso_size || g->w->segs == GRO_MAX_SEGS;
+	return p->psh || p->payload < g->gso_size || g->w->segs == GRO_MAX_SEGS ||
+	       (g->proto == IPPROTO_UDP && g->w->segs == GRO_MAX_UDP_SEGS);
 }
 
 unsigned int gro_coalesce(struct gro_packet *pkts, unsigned int n, bool udp,

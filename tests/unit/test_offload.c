@@ -1665,6 +1665,18 @@ static void gro_udp(void **state)
 		expect_segs(l, true, (const unsigned int[]){ 3, 2, 2 }, 3,
 			    "udp sizes");
 		list_free(l);
+
+		/* UDP runs stop at GRO_MAX_UDP_SEGS; TCP's go on */
+		l = list_new();
+		stream(l, &f, 20, 1200, NULL);
+		expect_segs(l, true, (const unsigned int[]){ 8, 8, 4 }, 3,
+			    "udp run cap");
+		list_free(l);
+		l = list_new();
+		flow_init(&f, v6, IPPROTO_TCP, 0);
+		stream(l, &f, 20, 1200, NULL);
+		expect_segs(l, false, (const unsigned int[]){ 20 }, 1, "tcp run");
+		list_free(l);
 	}
 
 	/* IPv4 UDP without a checksum goes alone */
