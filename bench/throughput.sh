@@ -5,7 +5,7 @@
 # Prints each figure for both and the ratio, and appends them to a CSV.
 # Also the idle resident memory of each with 1 and with 1,000 peers.
 #
-# The two take turns for ROUNDS rounds (default 3) and each figure is the
+# The two take turns for ROUNDS rounds (default 5) and each figure is the
 # median of its rounds, every round printed too: on a shared VM a single
 # run of either can land on a noisy few seconds.
 #
@@ -149,7 +149,7 @@ take_medians() { # take_medians <impl>
 [ -x "$CVPC" ] || { echo "bench/throughput.sh: $CVPC missing; run make" >&2; exit 1; }
 peers_conf 1 >"$WORK/peers1.conf"
 peers_conf 1000 >"$WORK/peers1000.conf"
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 echo "measuring wireguard-go and cvpc in turn, $ROUNDS rounds of $DURATION s per test..."
 for r in $(seq "$ROUNDS"); do
 	measure wggo "$r"
