@@ -133,15 +133,15 @@ bool chacha20poly1305_seal(uint8_t *dst, const uint8_t *src, size_t src_len,
 {
 	EVP_CIPHER_CTX *ctx;
 
+	/* OpenSSL counts in int; both paths take the same inputs. */
+	if (src_len > INT_MAX || ad_len > INT_MAX)
+		return false;
 	pthread_once(&init_once, init);
 	if (use_simd) {
 		chacha20poly1305_simd_seal(dst, src, src_len, ad, ad_len, nonce,
 					   key);
 		return true;
 	}
-	/* OpenSSL counts in int. */
-	if (src_len > INT_MAX || ad_len > INT_MAX)
-		return false;
 	ctx = get_ctx();
 	if (!ctx)
 		return false;
@@ -161,12 +161,12 @@ bool chacha20poly1305_open(uint8_t *dst, const uint8_t *src, size_t src_len,
 	size_t len;
 	bool ret;
 
+	if (src_len < AEAD_TAG_LEN || src_len > INT_MAX || ad_len > INT_MAX)
+		return false;
 	pthread_once(&init_once, init);
 	if (use_simd)
 		return chacha20poly1305_simd_open(dst, src, src_len, ad, ad_len,
 						  nonce, key);
-	if (src_len < AEAD_TAG_LEN || src_len > INT_MAX || ad_len > INT_MAX)
-		return false;
 	ctx = get_ctx();
 	if (!ctx)
 		return false;

@@ -45,8 +45,8 @@ bool wg_aead_open(uint8_t *dst, const uint8_t *src, size_t src_len,
  * One WireGuard data message of a batch, sealed or opened in place. For
  * seal, len is the text's length and the tag is written after it; for
  * open, len is the sealed length, and ok says whether it authenticated
- * (the text is then data[0 .. len - AEAD_TAG_LEN), else data is as it
- * was).
+ * (the text is then data[0 .. len - AEAD_TAG_LEN); otherwise the data
+ * is unspecified, as after a failed wg_aead_open).
  */
 struct wg_aead_msg {
 	uint8_t *data;

@@ -68,10 +68,14 @@ static void crypt(struct stream *s, uint8_t *dst, const uint8_t *src,
 			     s->nonce);
 }
 
-/* Only the key block and the key are secret; the rest is spent stream. */
-static void end(struct stream *s)
+/*
+ * The key block and the key are secret. Stream that was XORed into a text
+ * is not (text and result give it back); stream that was not, because an
+ * open failed, is: the genuine message with that nonce may still come.
+ */
+static void end(struct stream *s, bool used)
 {
-	memzero_explicit(s->first, CHACHA20_BLOCK_LEN);
+	memzero_explicit(s->first, used ? CHACHA20_BLOCK_LEN : sizeof(s->first));
 	memzero_explicit(s->key, sizeof(s->key));
 }
 
@@ -114,7 +118,7 @@ void chacha20poly1305_simd_seal(uint8_t *dst, const uint8_t *src,
 
 	begin(&s, &mac, nonce, key);
 	crypt(&s, dst, src, src_len);
-	end(&s);
+	end(&s, true);
 	authenticate(&mac, ad, ad_len, dst, src_len, dst + src_len);
 }
 
@@ -136,9 +140,10 @@ bool chacha20poly1305_simd_open(uint8_t *dst, const uint8_t *src,
 	begin(&s, &mac, nonce, key);
 	authenticate(&mac, ad, ad_len, src, len, tag);
 	ok = crypto_equal(tag, src + len, AEAD_TAG_LEN);
+	memzero_explicit(tag, sizeof(tag));
 	if (ok)
 		crypt(&s, dst, src, len);
-	end(&s);
+	end(&s, ok);
 	return ok;
 }
 
@@ -189,9 +194,14 @@ static void generate(struct batch *b, unsigned int used)
 {
 	unsigned int end = (used + 15) & ~15u;
 
-	/* The last pass's spare lanes compute a harmless block. */
-	for (unsigned int k = used; k < end; k++)
-		b->counter[k] = b->nonce1[k] = b->nonce2[k] = 0;
+	/*
+	 * The last pass's spare lanes compute a block no message uses: the
+	 * last of the 2^32 of nonce 0, far past any packet's length.
+	 */
+	for (unsigned int k = used; k < end; k++) {
+		b->counter[k] = UINT32_MAX;
+		b->nonce1[k] = b->nonce2[k] = 0;
+	}
 	for (unsigned int p = 0; p < end; p += 16)
 		chacha20_lanes(b->stream + p * CHACHA20_BLOCK_LEN, b->key,
 			       b->counter + p, 0, b->nonce1 + p, b->nonce2 + p);
@@ -214,8 +224,11 @@ static void finish(uint8_t *stream, struct wg_aead_msg *m, size_t len,
 	}
 	authenticate(&mac, NULL, 0, m->data, len, tag);
 	m->ok = crypto_equal(tag, m->data + len, AEAD_TAG_LEN);
+	memzero_explicit(tag, sizeof(tag));
 	if (m->ok)
 		chacha20_xor_stream(m->data, m->data, len, stream);
+	else /* unspent: see end() */
+		memzero_explicit(stream, len);
 }
 
 /* A message too long for the scratch buffer, on its own. */

@@ -3,7 +3,9 @@
  * ChaCha20-Poly1305 (RFC 8439 §2.8) from our AVX-512 ChaCha20 and IFMA
  * Poly1305: the data path's AEAD on CPUs that have both. aead.c chooses
  * between this and OpenSSL once per process; the lengths and in-place
- * rules are those of aead.h.
+ * rules are those of aead.h, and aead.c keeps lengths below INT_MAX as
+ * for OpenSSL (far below the 2^32 blocks after which the counter would
+ * wrap onto the Poly1305 key block).
  */
 #ifndef CVPC_CRYPTO_CHACHA20POLY1305_H
 #define CVPC_CRYPTO_CHACHA20POLY1305_H

@@ -19,7 +19,7 @@
 #define M44 0xfffffffffffULL
 #define M42 0x3ffffffffffULL
 
-/* Below this many blocks, computing r^2..r^8 costs more than it saves. */
+/* Below this many blocks, computing r^2..r^16 costs more than it saves. */
 #define IFMA_MIN_BLOCKS 16
 
 typedef unsigned __int128 u128;
@@ -87,7 +87,7 @@ static void scalar_blocks(uint64_t h[3], const uint64_t r[3],
 			  const uint8_t *m, size_t n)
 {
 	uint64_t acc[3] = { h[0], h[1], h[2] };
-	const uint64_t k[3] = { r[0], r[1], r[2] };
+	uint64_t k[3] = { r[0], r[1], r[2] };
 
 	for (; n; n--, m += POLY1305_BLOCK_LEN) {
 		add_block(acc, m);
@@ -96,6 +96,7 @@ static void scalar_blocks(uint64_t h[3], const uint64_t r[3],
 	h[0] = acc[0];
 	h[1] = acc[1];
 	h[2] = acc[2];
+	memzero_explicit(k, sizeof(k));
 }
 
 static pthread_once_t ifma_once = PTHREAD_ONCE_INIT;

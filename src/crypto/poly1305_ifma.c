@@ -216,6 +216,7 @@ SIMD void poly1305_ifma_blocks(uint64_t h[3], const uint64_t pw[4][3],
 	const __m512i first = _mm512_setr_epi64(-1, 0, 0, 0, 0, 0, 0, 0);
 	struct vec3 a, b, blk, plo, phi;
 	struct vmul r16, tail_a, tail_b;
+	bool a_last;
 	size_t g;
 
 	powers(&plo, &phi, &r16, pw);
@@ -234,16 +235,16 @@ SIMD void poly1305_ifma_blocks(uint64_t h[3], const uint64_t pw[4][3],
 		blk = load_group(m + (g + 1) * 128);
 		vadd(&b, &blk);
 	}
+	/* An odd count leaves the last group to a (one group: a alone). */
+	a_last = groups == 1;
 	if (g < groups) {
 		vmul(&a, &r16);
 		blk = load_group(m + g * 128);
 		vadd(&a, &blk);
-		set_mul(&tail_a, &plo);
-		set_mul(&tail_b, &phi);
-	} else {
-		set_mul(&tail_a, &phi);
-		set_mul(&tail_b, &plo);
+		a_last = true;
 	}
+	set_mul(&tail_a, a_last ? &plo : &phi);
+	set_mul(&tail_b, a_last ? &phi : &plo);
 	vmul(&a, &tail_a);
 	vmul(&b, &tail_b);
 	vadd(&a, &b);

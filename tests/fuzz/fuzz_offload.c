@@ -21,8 +21,9 @@
  *     bytes of the super-packet cut at gso_size; a packet with no offload
  *     comes out as it went in;
  *   - the segments, coalesced, make writes that segment back into exactly
- *     the same packets; a clean TSO/USO super-packet of at most
- *     GRO_MAX_SEGS segments comes back as one write of its own length;
+ *     the same packets; a clean TSO super-packet of at most GRO_MAX_SEGS
+ *     segments (USO: GRO_MAX_UDP_SEGS) comes back as one write of its
+ *     own length; a packet written alone is marked DATA_VALID;
  *   - mixed with arbitrary packets: every packet is in exactly one write,
  *     written alone untouched or re-segmented into its own length.
  *
@@ -230,7 +231,9 @@ static bool clean(const uint8_t *buf, size_t len, bool udp)
 
 	if (gso_iter_init(&it, buf, len) < 0 ||
 	    it.hdr.gso_type == VIRTIO_NET_HDR_GSO_NONE ||
-	    gso_iter_remaining(&it) > GRO_MAX_SEGS || it.len > GRO_MAX_LEN ||
+	    gso_iter_remaining(&it) > (it.proto == IPPROTO_UDP ?
+					       GRO_MAX_UDP_SEGS : GRO_MAX_SEGS) ||
+	    it.len > GRO_MAX_LEN ||
 	    it.len == it.hdr_len || it.hdr.csum_start != (it.ipv6 ? 40 : 20))
 		return false;
 	if (it.proto == IPPROTO_UDP)
@@ -267,7 +270,9 @@ static uint8_t *flatten(const struct gro_write *w, size_t *len)
 static unsigned int coalesce(const struct list *l, bool udp, bool exact,
 			     size_t *first_len)
 {
-	static const struct virtio_net_hdr zero;
+	static const struct virtio_net_hdr lone = {
+		.flags = VIRTIO_NET_HDR_F_DATA_VALID,
+	};
 	struct gro_packet *pkts = malloc((l->n + 1) * sizeof(*pkts));
 	struct gro_write *w = malloc((l->n + 1) * sizeof(*w));
 	unsigned int nw, total = 0, next = 0;
@@ -296,7 +301,7 @@ static unsigned int coalesce(const struct list *l, bool udp, bool exact,
 		if (w[j].segs == 1) {
 			unsigned int i;
 
-			CHECK(!memcmp(&w[j].hdr, &zero, sizeof(zero)));
+			CHECK(!memcmp(&w[j].hdr, &lone, sizeof(lone)));
 			for (i = 0; i < l->n && pkts[i].data != w[j].iov[1].iov_base; ++i)
 				;
 			CHECK(i < l->n);

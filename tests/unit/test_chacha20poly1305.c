@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -23,6 +24,7 @@
 #include "crypto/chacha20.h"
 #include "crypto/chacha20poly1305.h"
 #include "crypto/poly1305.h"
+#include "crypto/poly1305_ifma.h"
 
 #include "testutil.h"
 
@@ -377,6 +379,104 @@ static void test_wg_batch_vs_openssl(void **state)
 	}
 }
 
+/* x = l0 + l1 2^44 + l2 2^88, limbs of any size below 2^64. */
+static void bn_from_limbs(BIGNUM *x, const uint64_t l[3], BN_CTX *ctx)
+{
+	BIGNUM *t = BN_CTX_get(ctx);
+
+	assert_non_null(t);
+	assert_int_equal(BN_set_word(x, l[2]), 1);
+	assert_int_equal(BN_lshift(x, x, 44), 1);
+	assert_int_equal(BN_set_word(t, l[1]), 1);
+	assert_int_equal(BN_add(x, x, t), 1);
+	assert_int_equal(BN_lshift(x, x, 44), 1);
+	assert_int_equal(BN_set_word(t, l[0]), 1);
+	assert_int_equal(BN_add(x, x, t), 1);
+}
+
+/* Limbs of x < 2^130: 44, 44 and 42 bits. */
+static void limbs_from_bn(uint64_t l[3], const BIGNUM *x)
+{
+	uint8_t b[17];
+	uint64_t lo, hi;
+
+	assert_int_equal(BN_bn2lebinpad(x, b, sizeof(b)), sizeof(b));
+	memcpy(&lo, b, 8);
+	memcpy(&hi, b + 8, 8);
+	l[0] = lo & 0xfffffffffffULL;
+	l[1] = (lo >> 44 | hi << 20) & 0xfffffffffffULL;
+	l[2] = hi >> 24 | (uint64_t)b[16] << 40;
+}
+
+/*
+ * The IFMA loop alone, for 1 to 6 groups (odd and even, and the single
+ * group the AEAD never sends it), from a nonzero h, against the Poly1305
+ * recurrence h = (h + m) r mod 2^130 - 5 computed with OpenSSL's BIGNUM.
+ */
+static void test_poly1305_ifma_groups(void **state)
+{
+	static uint8_t m[6 * 128];
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *p, *r, *h, *want, *blk, *got;
+	uint64_t pw[4][3], h_limbs[3];
+	uint8_t key[16], le[17];
+
+	(void)state;
+	if (!poly1305_ifma_usable())
+		skip();
+	assert_non_null(ctx);
+	BN_CTX_start(ctx);
+	p = BN_CTX_get(ctx);
+	r = BN_CTX_get(ctx);
+	h = BN_CTX_get(ctx);
+	want = BN_CTX_get(ctx);
+	blk = BN_CTX_get(ctx);
+	got = BN_CTX_get(ctx);
+	assert_non_null(got);
+	assert_int_equal(BN_set_word(p, 5), 1);
+	assert_int_equal(BN_one(h), 1);
+	assert_int_equal(BN_lshift(h, h, 130), 1);
+	assert_int_equal(BN_sub(p, h, p), 1); /* 2^130 - 5 */
+
+	for (int round = 0; round < 200; round++) {
+		size_t groups = 1 + (size_t)round % 6;
+
+		fill(key, sizeof(key));
+		/* The clamp of RFC 8439 §2.5, on little-endian bytes. */
+		key[3] &= 15, key[7] &= 15, key[11] &= 15, key[15] &= 15;
+		key[4] &= 252, key[8] &= 252, key[12] &= 252;
+		assert_non_null(BN_lebin2bn(key, 16, r));
+		for (int k = 0; k < 4; k++) {
+			BIGNUM *e = BN_CTX_get(ctx);
+
+			assert_non_null(e);
+			assert_int_equal(BN_set_word(e, (BN_ULONG)k + 1), 1);
+			assert_int_equal(BN_mod_exp(e, r, e, p, ctx), 1);
+			limbs_from_bn(pw[k], e);
+		}
+		fill(m, groups * 128);
+		for (int i = 0; i < 3; i++)
+			h_limbs[i] = rng() & 0xfffffffffffULL;
+		h_limbs[2] &= 0x3ffffffffffULL;
+		bn_from_limbs(want, h_limbs, ctx);
+		for (size_t b = 0; b < groups * 8; b++) {
+			memcpy(le, m + 16 * b, 16);
+			le[16] = 1;
+			assert_non_null(BN_lebin2bn(le, 17, blk));
+			assert_int_equal(BN_add(want, want, blk), 1);
+			assert_int_equal(BN_mod_mul(want, want, r, p, ctx), 1);
+		}
+		poly1305_ifma_blocks(h_limbs, (const uint64_t(*)[3])pw, m, groups);
+		bn_from_limbs(got, h_limbs, ctx);
+		assert_int_equal(BN_mod(got, got, p, ctx), 1);
+		if (BN_cmp(got, want))
+			fail_msg("IFMA Poly1305 differs at %zu groups (round %d)",
+				 groups, round);
+	}
+	BN_CTX_end(ctx);
+	BN_CTX_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_poly1305_rfc8439_key),
 		cmocka_unit_test(test_poly1305_vs_openssl),
 		cmocka_unit_test(test_poly1305_split),
+		cmocka_unit_test(test_poly1305_ifma_groups),
 		cmocka_unit_test(test_aead_vs_openssl),
 		cmocka_unit_test(test_aead_rejects_and_leaves_dst),
 		cmocka_unit_test(test_wg_batch_vs_openssl),
