@@ -58,3 +58,26 @@ void pkt_batch_release(struct pkt_batch *batch)
 	slot = (size_t)PKT_BATCH_MAX * PKT_BUF_SIZE + PKT_BUF_SIZE;
 	mem_release_buffer(batch->arena + slot, arena_size() - slot);
 }
+
+void pkt_batch_for_each_run(struct pkt_batch *batch, unsigned int c,
+			    pkt_run_fn fn)
+{
+	unsigned int first = c * CRYPT_CHUNK, end = first + CRYPT_CHUNK, n = 0;
+	unsigned int idx[CRYPT_CHUNK];
+
+	if (end > batch->len)
+		end = batch->len;
+	for (unsigned int i = first; i < end; i++) {
+		const struct pkt *pkt = &batch->pkts[i];
+
+		if (pkt->state != PKT_PENDING)
+			continue;
+		if (n && pkt->keypair != batch->pkts[idx[0]].keypair) {
+			fn(batch, idx, n);
+			n = 0;
+		}
+		idx[n++] = i;
+	}
+	if (n)
+		fn(batch, idx, n);
+}

@@ -79,6 +79,16 @@ struct pkt_batch {
 
 /* Buffers are mapped lazily: only pages actually used become resident. */
 int pkt_batch_init(struct pkt_batch *batch);
+
+/*
+ * Calls fn once for each run of consecutive PKT_PENDING packets of one
+ * keypair among chunk c's packets (CRYPT_CHUNK of them), with their
+ * indices, so that the crypto stage can seal or open a run as one batch.
+ */
+typedef void (*pkt_run_fn)(struct pkt_batch *batch, const unsigned int *idx,
+			   unsigned int n);
+void pkt_batch_for_each_run(struct pkt_batch *batch, unsigned int c,
+			    pkt_run_fn fn);
 void pkt_batch_free(struct pkt_batch *batch);
 /* Gives the buffers' pages back while the batch is idle (keeps spare). */
 void pkt_batch_release(struct pkt_batch *batch);

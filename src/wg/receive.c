@@ -423,11 +423,21 @@ static unsigned int sort_batch(struct wg_device *wg, struct pkt_batch *batch,
 }
 
 /* Opens a run of packets under one keypair in one batch. */
-static void open_run(struct pkt_batch *batch, struct wg_aead_msg *msgs,
-		     const unsigned int *idx, unsigned int n)
+static void open_run(struct pkt_batch *batch, const unsigned int *idx,
+		     unsigned int n)
 {
 	const struct noise_keypair *keypair = batch->pkts[idx[0]].keypair;
+	struct wg_aead_msg msgs[CRYPT_CHUNK];
 
+	for (unsigned int k = 0; k < n; k++) {
+		const struct pkt *pkt = &batch->pkts[idx[k]];
+
+		msgs[k] = (struct wg_aead_msg){
+			.data = pkt->data + sizeof(struct message_data),
+			.len = pkt->len - (uint32_t)sizeof(struct message_data),
+			.counter = pkt->nonce,
+		};
+	}
 	wg_aead_open_batch(msgs, n, keypair->receiving.key);
 	for (unsigned int k = 0; k < n; k++) {
 		struct pkt *pkt = &batch->pkts[idx[k]];
@@ -445,31 +455,7 @@ static void open_run(struct pkt_batch *batch, struct wg_aead_msg *msgs,
 /* Chunk c of the batch: runs of one keypair are opened together. */
 static void decrypt_chunk(void *arg, unsigned int c)
 {
-	struct pkt_batch *batch = arg;
-	unsigned int first = c * CRYPT_CHUNK, end = first + CRYPT_CHUNK, n = 0;
-	struct wg_aead_msg msgs[CRYPT_CHUNK];
-	unsigned int idx[CRYPT_CHUNK];
-
-	if (end > batch->len)
-		end = batch->len;
-	for (unsigned int i = first; i < end; i++) {
-		struct pkt *pkt = &batch->pkts[i];
-
-		if (pkt->state != PKT_PENDING)
-			continue;
-		if (n && pkt->keypair != batch->pkts[idx[0]].keypair) {
-			open_run(batch, msgs, idx, n);
-			n = 0;
-		}
-		msgs[n] = (struct wg_aead_msg){
-			.data = pkt->data + sizeof(struct message_data),
-			.len = pkt->len - (uint32_t)sizeof(struct message_data),
-			.counter = pkt->nonce,
-		};
-		idx[n++] = i;
-	}
-	if (n)
-		open_run(batch, msgs, idx, n);
+	pkt_batch_for_each_run(arg, c, open_run);
 }
 
 /* Stage two: independent per chunk, spread over the worker threads. */

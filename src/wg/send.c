@@ -388,11 +388,22 @@ static void assign_packets(struct wg_device *wg, struct pkt_batch *batch,
 }
 
 /* Seals a run of packets under one keypair in one batch. */
-static void seal_run(struct pkt_batch *batch, struct wg_aead_msg *msgs,
-		     const unsigned int *idx, unsigned int n)
+static void seal_run(struct pkt_batch *batch, const unsigned int *idx,
+		     unsigned int n)
 {
 	const struct noise_keypair *keypair = batch->pkts[idx[0]].keypair;
+	struct wg_aead_msg msgs[CRYPT_CHUNK];
 
+	for (unsigned int k = 0; k < n; k++) {
+		struct pkt *pkt = &batch->pkts[idx[k]];
+
+		msgs[k] = (struct wg_aead_msg){
+			.data = pkt->head + PKT_HEADROOM,
+			.len = prepare(pkt->head, pkt->len, keypair, pkt->nonce,
+				       batch->mtu),
+			.counter = pkt->nonce,
+		};
+	}
 	wg_aead_seal_batch(msgs, n, keypair->sending.key);
 	for (unsigned int k = 0; k < n; k++) {
 		struct pkt *pkt = &batch->pkts[idx[k]];
@@ -410,32 +421,7 @@ static void seal_run(struct pkt_batch *batch, struct wg_aead_msg *msgs,
  */
 static void encrypt_chunk(void *arg, unsigned int c)
 {
-	struct pkt_batch *batch = arg;
-	unsigned int first = c * CRYPT_CHUNK, end = first + CRYPT_CHUNK, n = 0;
-	struct wg_aead_msg msgs[CRYPT_CHUNK];
-	unsigned int idx[CRYPT_CHUNK];
-
-	if (end > batch->len)
-		end = batch->len;
-	for (unsigned int i = first; i < end; i++) {
-		struct pkt *pkt = &batch->pkts[i];
-
-		if (pkt->state != PKT_PENDING)
-			continue;
-		if (n && pkt->keypair != batch->pkts[idx[0]].keypair) {
-			seal_run(batch, msgs, idx, n);
-			n = 0;
-		}
-		msgs[n] = (struct wg_aead_msg){
-			.data = pkt->head + PKT_HEADROOM,
-			.len = prepare(pkt->head, pkt->len, pkt->keypair,
-				       pkt->nonce, batch->mtu),
-			.counter = pkt->nonce,
-		};
-		idx[n++] = i;
-	}
-	if (n)
-		seal_run(batch, msgs, idx, n);
+	pkt_batch_for_each_run(arg, c, seal_run);
 }
 
 /* Stage two: independent per chunk, spread over the worker threads. */

@@ -30,6 +30,8 @@
 #include "base/checksum.h"
 #include "wg/offload.h"
 
+#include "testutil.h"
+
 enum {
 	F_FIN = 0x01,
 	F_SYN = 0x02,
@@ -51,10 +53,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return tu_xorshift64(&rng);
 }
 
 static uint32_t rnd_below(uint32_t n)

@@ -181,3 +181,11 @@ uint64_t tu_total_drops(const struct wg_device *dev)
 		n += dev->stats.drops[i];
 	return n;
 }
+
+uint64_t tu_xorshift64(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}

@@ -19,6 +19,11 @@ struct loop;
 struct wg_device;
 struct wg_peer;
 
+/* ---- Randomness for tests ------------------------------------------------ */
+
+/* xorshift64: reproducible pseudo-random values from a nonzero *state. */
+uint64_t tu_xorshift64(uint64_t *state);
+
 /* ---- Hex vectors --------------------------------------------------------- */
 
 /* Decodes exactly len bytes of hex; a vector with a typo fails the test. */
