@@ -122,6 +122,7 @@ int wg_device_new(struct loop *loop, const char *ifname, struct wg_device **out)
 	ret = workers_new(workers_default_threads(), &wg->workers);
 	if (ret < 0)
 		goto err;
+	cpu_idle_init(&wg->cpu_idle, NULL);
 	*out = wg;
 	return 0;
 err:

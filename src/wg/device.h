@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/cpu_idle.h"
 #include "base/list.h"
 #include "base/loop.h"
 #include "base/siphash.h"
@@ -107,6 +108,7 @@ struct wg_device {
 	bool active, trimmed;
 	struct timer idle_timer;
 	struct workers *workers; /* crypto threads; NULL: the loop alone */
+	struct cpu_idle cpu_idle; /* whether spreading decryption costs anyone */
 	struct wg_stats stats;
 	uint64_t peer_counter, keypair_counter;
 };
