@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "base/bytes.h"
 #include "crypto/aead.h"
 #include "crypto/chacha20poly1305.h"
 #include "crypto/util.h"
@@ -182,14 +183,10 @@ bool chacha20poly1305_open(uint8_t *dst, const uint8_t *src, size_t src_len,
 	return ret;
 }
 
-/* WireGuard's nonce: 32 zero bits, then the counter in little endian. */
-static void wg_nonce(uint8_t nonce[static AEAD_NONCE_LEN], uint64_t counter)
+void wg_aead_nonce(uint8_t nonce[static AEAD_NONCE_LEN], uint64_t counter)
 {
-	int i;
-
 	memset(nonce, 0, 4);
-	for (i = 0; i < 8; i++)
-		nonce[4 + i] = (uint8_t)(counter >> (8 * i));
+	put_le64(nonce + 4, counter);
 }
 
 bool wg_aead_seal(uint8_t *dst, const uint8_t *src, size_t src_len,
@@ -198,7 +195,7 @@ bool wg_aead_seal(uint8_t *dst, const uint8_t *src, size_t src_len,
 {
 	uint8_t nonce[AEAD_NONCE_LEN];
 
-	wg_nonce(nonce, counter);
+	wg_aead_nonce(nonce, counter);
 	return chacha20poly1305_seal(dst, src, src_len, ad, ad_len, nonce, key);
 }
 
@@ -208,7 +205,7 @@ bool wg_aead_open(uint8_t *dst, const uint8_t *src, size_t src_len,
 {
 	uint8_t nonce[AEAD_NONCE_LEN];
 
-	wg_nonce(nonce, counter);
+	wg_aead_nonce(nonce, counter);
 	return chacha20poly1305_open(dst, src, src_len, ad, ad_len, nonce, key);
 }
 

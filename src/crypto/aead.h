@@ -34,6 +34,7 @@ bool chacha20poly1305_open(uint8_t *dst, const uint8_t *src, size_t src_len,
 			   const uint8_t key[static AEAD_KEY_LEN]);
 
 /* WireGuard's nonce: 32 zero bits followed by the little-endian counter. */
+void wg_aead_nonce(uint8_t nonce[static AEAD_NONCE_LEN], uint64_t counter);
 bool wg_aead_seal(uint8_t *dst, const uint8_t *src, size_t src_len,
 		  const uint8_t *ad, size_t ad_len, uint64_t counter,
 		  const uint8_t key[static AEAD_KEY_LEN]);

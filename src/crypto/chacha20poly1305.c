@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "base/bytes.h"
 #include "crypto/chacha20.h"
 #include "crypto/chacha20poly1305.h"
 #include "crypto/poly1305.h"
@@ -26,20 +27,6 @@ struct stream {
 bool chacha20poly1305_simd_usable(void)
 {
 	return chacha20_simd_usable() && poly1305_ifma_usable();
-}
-
-static inline uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* Sets up the stream and the authenticator from block 0. */
@@ -235,10 +222,9 @@ static void finish(uint8_t *stream, struct wg_aead_msg *m, size_t len,
 static void one(struct wg_aead_msg *m, const uint8_t key[AEAD_KEY_LEN],
 		bool seal)
 {
-	uint8_t nonce[AEAD_NONCE_LEN] = { 0 };
+	uint8_t nonce[AEAD_NONCE_LEN];
 
-	for (int i = 0; i < 8; i++)
-		nonce[4 + i] = (uint8_t)(m->counter >> (8 * i));
+	wg_aead_nonce(nonce, m->counter);
 	if (seal) {
 		chacha20poly1305_simd_seal(m->data, m->data, m->len, NULL, 0,
 					   nonce, key);

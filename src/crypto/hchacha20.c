@@ -5,26 +5,13 @@
  * and without the final addition of the input state, which is what makes
  * the output usable as a key. OpenSSL 3.0 does not expose it.
  */
+#include "base/bytes.h"
 #include "crypto/aead.h"
 #include "crypto/util.h"
 
 static inline uint32_t rotl32(uint32_t v, unsigned int n)
 {
 	return (v << n) | (v >> (32 - n));
-}
-
-static inline uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static inline void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
 }
 
 static inline void quarter_round(uint32_t x[16], int a, int b, int c, int d)

@@ -8,10 +8,9 @@
  * back as 20 times its value, which is why the multipliers r1 and r2 also
  * come pre-scaled by 20.
  */
-#include <endian.h>
 #include <pthread.h>
-#include <string.h>
 
+#include "base/bytes.h"
 #include "crypto/poly1305.h"
 #include "crypto/poly1305_ifma.h"
 #include "crypto/util.h"
@@ -23,20 +22,6 @@
 #define IFMA_MIN_BLOCKS 16
 
 typedef unsigned __int128 u128;
-
-static inline uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return le64toh(v);
-}
-
-static inline void put_le64(uint8_t *p, uint64_t v)
-{
-	v = htole64(v);
-	memcpy(p, &v, sizeof(v));
-}
 
 /* h = h * r (mod p), partially reduced: limbs below 2^44 + 2^8 or so. */
 static inline void mul(uint64_t h[3], const uint64_t r[3])
