@@ -26,24 +26,10 @@
 
 #include "base/bytes.h"
 #include "base/checksum.h"
+#include "wg/inet_hdr.h"
 #include "wg/offload.h"
 
-enum {
-	MAX_OPEN = 8,
-	IPV4_HLEN = 20,
-	IPV6_HLEN = 40,
-	TCP_HLEN = 20,
-	UDP_HLEN = 8,
-	TCP_CSUM_OFFSET = 16,
-	UDP_CSUM_OFFSET = 6,
-	TCP_FLAG_PSH = 0x08,
-	TCP_FLAG_ACK = 0x10,
-	IPV4_DF = 0x4000,
-	IPV4_MF_OFFSET_MASK = 0x3fff,
-	IPV6_NEXTHDR_HOP = 0,
-	IPV6_NEXTHDR_ROUTING = 43,
-	IPV6_NEXTHDR_DEST = 60,
-};
+enum { MAX_OPEN = 8 };
 
 /* Compared whole with memcmp: built zeroed, so padding compares too. */
 struct flow_key {

@@ -21,22 +21,8 @@
 
 #include "base/bytes.h"
 #include "base/checksum.h"
+#include "wg/inet_hdr.h"
 #include "wg/offload.h"
-
-enum {
-	IPV4_HLEN = 20,
-	IPV6_HLEN = 40,
-	TCP_HLEN = 20,
-	UDP_HLEN = 8,
-	TCP_CSUM_OFFSET = 16,
-	UDP_CSUM_OFFSET = 6,
-	TCP_FLAG_FIN = 0x01,
-	TCP_FLAG_PSH = 0x08,
-	TCP_FLAG_CWR = 0x80,
-	IPV4_MF_OFFSET_MASK = 0x3fff, /* MF and the fragment offset */
-	IPV6_NEXTHDR_HOP = 0,
-	IPV6_NEXTHDR_DEST = 60,
-};
 
 /*
  * The offset of the transport header of a whole (unfragmented) IPv4 or
