@@ -14,12 +14,8 @@ WGFLOOD=$TOOLS/wgflood
 [ -x "$WGFLOOD" ] || bail "$WGFLOOD not built (make BUILD=... \$BUILD/tools/wgflood)"
 netns_add "$A" "$B" "$C"
 veth "$A" "$B" 192.168.112.1/25 192.168.112.2/25
-# A second link of A's; lib.sh's veth would name both ends v-c12a.
-ip link add v12ac netns "$A" type veth peer name v12ca netns "$C" || bail "veth A-C"
-ip -n "$A" addr add 192.168.112.129/25 dev v12ac
-ip -n "$C" addr add 192.168.112.130/25 dev v12ca
-ip -n "$A" link set v12ac up
-ip -n "$C" link set v12ca up
+# A's second link, with ends of its own (veth names them v-<ns>).
+veth_link "$A" "$C" v12ac v12ca 192.168.112.129/25 192.168.112.130/25
 
 start_cvpc "$A" wgc12a
 apid=${_pids[-1]}

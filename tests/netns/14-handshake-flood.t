@@ -17,16 +17,9 @@ WGFORGE=$TOOLS/wgforge
 [ -x "$WGFORGE" ] || bail "$WGFORGE not built (make BUILD=... \$BUILD/tools/wgforge)"
 netns_add "$A" "$B" "$C" "$F"
 veth "$A" "$B" 192.168.114.1/26 192.168.114.2/26
-# A's other links; lib.sh's veth would name them all v-c14a.
-ip link add v14ac netns "$A" type veth peer name v14ca netns "$C" || bail "veth A-C"
-ip link add v14af netns "$A" type veth peer name v14fa netns "$F" || bail "veth A-F"
-ip -n "$A" addr add 192.168.114.65/26 dev v14ac
-ip -n "$C" addr add 192.168.114.66/26 dev v14ca
-ip -n "$A" addr add 192.168.114.129/26 dev v14af
-ip -n "$F" addr add 192.168.114.130/26 dev v14fa
-for l in "$A v14ac" "$C v14ca" "$A v14af" "$F v14fa"; do
-	ip -n "${l% *}" link set "${l#* }" up
-done
+# A's other links, with ends of their own (veth names them v-<ns>).
+veth_link "$A" "$C" v14ac v14ca 192.168.114.65/26 192.168.114.66/26
+veth_link "$A" "$F" v14af v14fa 192.168.114.129/26 192.168.114.130/26
 # A accepts the forged sources (no reverse-path filter) and answers them
 # through a link of its own that leads nowhere, as to hosts out on the
 # internet: a veth whose other end stays down, to a gateway whose address

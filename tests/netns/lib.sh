@@ -130,19 +130,26 @@ netns_add() { # netns_add <name>...
 	done
 }
 
-# veth <ns1> <ns2> <addr1/len> <addr2/len> [<v6addr1/len> <v6addr2/len>]
-veth() {
-	local a=$1 b=$2
-	ip link add "v-$a" netns "$a" type veth peer name "v-$b" netns "$b" ||
+# veth_link <ns1> <ns2> <link1> <link2> <addr1/len> <addr2/len>
+#	[<v6addr1/len> <v6addr2/len>]: a veth pair with the ends named, up
+veth_link() {
+	local a=$1 b=$2 la=$3 lb=$4
+	ip link add "$la" netns "$a" type veth peer name "$lb" netns "$b" ||
 		bail "cannot create veth $a-$b"
-	ip -n "$a" addr add "$3" dev "v-$a"
-	ip -n "$b" addr add "$4" dev "v-$b"
-	if [ -n "${5:-}" ]; then
-		ip -n "$a" addr add "$5" dev "v-$a" nodad
-		ip -n "$b" addr add "$6" dev "v-$b" nodad
+	ip -n "$a" addr add "$5" dev "$la"
+	ip -n "$b" addr add "$6" dev "$lb"
+	if [ -n "${7:-}" ]; then
+		ip -n "$a" addr add "$7" dev "$la" nodad
+		ip -n "$b" addr add "$8" dev "$lb" nodad
 	fi
-	ip -n "$a" link set "v-$a" up
-	ip -n "$b" link set "v-$b" up
+	ip -n "$a" link set "$la" up
+	ip -n "$b" link set "$lb" up
+}
+
+# veth <ns1> <ns2> <addr1/len> <addr2/len> [<v6addr1/len> <v6addr2/len>]:
+# the same with the ends named v-<ns>, for a namespace's only link
+veth() {
+	veth_link "$1" "$2" "v-$1" "v-$2" "${@:3}"
 }
 
 sock_of() { echo "/var/run/wireguard/$1.sock"; }
