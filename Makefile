@@ -11,10 +11,13 @@ FUZZ_SECONDS ?= 60
 OPTFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
-CPPFLAGS += -D_GNU_SOURCE -Isrc
+CPPFLAGS += -D_GNU_SOURCE -Isrc -I/usr/include/postgresql
 CFLAGS ?=
 CFLAGS += -std=gnu11 $(OPTFLAGS) $(WARNFLAGS) -fno-strict-aliasing -pthread -MMD -MP
-LIBS := -lcrypto -lmnl -pthread
+# The control plane: libevent (HTTP, TLS streams, DNS sockets), jansson,
+# SQLite and libpq (the store), libcurl (the CLI and agent as clients).
+LIBS := -levent_openssl -levent_pthreads -levent -ljansson -lsqlite3 -lpq -lcurl \
+	-lssl -lcrypto -lmnl -pthread
 TEST_LIBS := -lcmocka
 
 SRC := $(shell find src -name '*.c' | sort)

@@ -7,6 +7,8 @@ PKGS="
 build-essential pkg-config git
 clang libclang-rt-14-dev
 libssl-dev libmnl-dev libcmocka-dev
+libevent-dev libjansson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
+postgresql sqlite3 curl bind9-dnsutils
 iproute2 iputils-ping procps
 wireguard-tools wireguard-go
 iperf3 ncat perl coreutils

@@ -19,6 +19,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "wg", cmd_wg, "Runs a userspace WireGuard interface (like wireguard-go)" },
+	{ "server", cmd_server, "Runs the control plane (registration, netmaps, DNS)" },
 	{ "help", cmd_help, "Shows this list" },
 	{ "version", cmd_version, "Shows the version" },
 };

@@ -4,5 +4,6 @@
 #define CVPC_CLI_COMMANDS_H
 
 int cmd_wg(int argc, char **argv);
+int cmd_server(int argc, char **argv);
 
 #endif

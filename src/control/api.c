@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Routing of the HTTPS API:
+ *   GET  /health
+ *   POST /api/v1/register                       (pre-auth key in the body)
+ *   GET  /api/v1/nodes, /api/v1/nodes/<id|name> (admin API key)
+ *   POST /api/v1/nodes/<ref>/expire, DELETE /api/v1/nodes/<ref>
+ *   GET|POST /api/v1/keys, POST /api/v1/keys/<id>/expire
+ *   GET|PUT  /api/v1/policy
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/api_priv.h"
+#include "control/http.h"
+
+void api_store_error(struct evhttp_request *req, enum store_status s,
+		     const struct store_err *e)
+{
+	static const int status[] = {
+		[-STORE_INVALID] = 400,  [-STORE_UNAUTHORIZED] = 401,
+		[-STORE_FORBIDDEN] = 403, [-STORE_NOT_FOUND] = 404,
+		[-STORE_CONFLICT] = 409, [-STORE_INTERNAL] = 503,
+	};
+
+	http_reply_error(req, status[-s], "%s", e->msg);
+}
+
+/* Admin routes need a live API key; false once it has replied 401. */
+static bool admin_ok(struct server *srv, struct evhttp_request *req)
+{
+	const char *token = http_bearer(req);
+	struct store_err e;
+	enum store_status s;
+
+	if (!token) {
+		http_reply_error(req, 401, "an admin API key is required"
+			" (Authorization: Bearer ...)");
+		return false;
+	}
+	s = store_api_key_check(srv->store, token, &e);
+	if (s) {
+		api_store_error(req, s, &e);
+		return false;
+	}
+	return true;
+}
+
+/* Splits "/a/b/c" into at most n segments (modifies path). */
+static int split_path(char *path, char **seg, int n)
+{
+	int count = 0;
+
+	for (char *p = strtok(path, "/"); p; p = strtok(NULL, "/")) {
+		if (count == n)
+			return n + 1;
+		seg[count++] = p;
+	}
+	return count;
+}
+
+static void route(struct server *srv, struct evhttp_request *req, char *path)
+{
+	char *seg[6] = { 0 };
+	int n = split_path(path, seg, 5);
+
+	if (n == 1 && !strcmp(seg[0], "health")) {
+		http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
+		return;
+	}
+	if (n < 3 || n > 5 || strcmp(seg[0], "api") || strcmp(seg[1], "v1"))
+		goto not_found;
+	if (n == 3 && !strcmp(seg[2], "register")) {
+		api_register(srv, req);
+		return;
+	}
+	if (!strcmp(seg[2], "nodes") || !strcmp(seg[2], "keys") ||
+	    !strcmp(seg[2], "policy")) {
+		if (!admin_ok(srv, req))
+			return;
+		if (!strcmp(seg[2], "nodes"))
+			api_nodes(srv, req, seg[3], n > 4 ? seg[4] : NULL);
+		else if (!strcmp(seg[2], "keys"))
+			api_keys(srv, req, seg[3], n > 4 ? seg[4] : NULL);
+		else if (!seg[3])
+			api_policy(srv, req);
+		else
+			goto not_found;
+		return;
+	}
+not_found:
+	http_reply_error(req, 404, "no such endpoint");
+}
+
+void api_dispatch(struct evhttp_request *req, void *arg)
+{
+	char *path = http_path(req);
+
+	if (!path) {
+		http_reply_error(req, 400, "malformed path");
+		return;
+	}
+	route(arg, req, path);
+	free(path);
+}
