@@ -432,7 +432,7 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* ---- TCP (RFC 7766): 2-byte length, then the message, many per connection  */
+/* ---- TCP (RFC 7766): a 2-byte length before each message ----------------- */
 
 static void tcp_free(struct tcp_client *c)
 {

@@ -29,7 +29,9 @@ enum {
 
 struct dns_server_config {
 	/* "IP:port" or "[IPv6]:port"; port 0 picks a free one, the same for
-	 * UDP and TCP (dns_server_port says which). IPv6 is IPv6 only. */
+	 * UDP and TCP (dns_server_port says which). IPv6 is IPv6 only. A
+	 * wildcard address works, but UDP replies then leave from whichever
+	 * local address the kernel picks: bind the overlay address. */
 	const char *listen;
 	const char *zone;     /* NULL: DNS_SERVER_ZONE; any case, "." ends ok */
 	const char *upstream; /* "IP:port" for other names; NULL: refuse them */
@@ -74,8 +76,8 @@ struct dns_server *dns_server_new(struct event_base *base,
 void dns_server_free(struct dns_server *srv);
 
 uint16_t dns_server_port(const struct dns_server *srv);
-/* Should be called after the zone's content changed: resolvers that hold
- * a negative answer compare serials. */
+/* Should be called after the zone's content changed, so the SOA serial
+ * tells the versions apart (dig, monitoring). */
 void dns_server_set_serial(struct dns_server *srv, uint32_t serial);
 const struct dns_server_stats *dns_server_stats(const struct dns_server *srv);
 
