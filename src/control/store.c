@@ -45,10 +45,15 @@ enum store_status store_fail(struct store_err *e, enum store_status status,
 	return status;
 }
 
+enum store_status store_db_error(struct store *st, struct store_err *e)
+{
+	return store_fail(e, STORE_INTERNAL, "database error: %s",
+			  db_errmsg(st->db));
+}
+
 enum store_status store_db_failed(struct store *st, struct store_err *e)
 {
-	snprintf(e->msg, sizeof(e->msg), "database error: %s",
-		 db_errmsg(st->db));
+	store_db_error(st, e);
 	db_rollback(st->db);
 	return STORE_INTERNAL;
 }
@@ -214,8 +219,7 @@ enum store_status store_policy_get(struct store *st, char **body,
 	*body = store_query_text(st, "SELECT body FROM policy WHERE id = 1",
 				 NULL, 0, &dbs);
 	if (!*body && dbs != DB_OK)
-		return store_fail(e, STORE_INTERNAL, "database error: %s",
-				  db_errmsg(st->db));
+		return store_db_error(st, e);
 	return STORE_OK;
 }
 
@@ -253,8 +257,7 @@ enum store_status store_changes_since(struct store *st, uint64_t since,
 	v = store_query_text(st, "SELECT value FROM meta WHERE key = 'version'",
 			     NULL, 0, &dbs);
 	if (!v)
-		return store_fail(e, STORE_INTERNAL, "database error: %s",
-				  db_errmsg(st->db));
+		return store_db_error(st, e);
 	*latest = strtoull(v, NULL, 10);
 	free(v);
 	res = db_query(st->db,
@@ -262,8 +265,7 @@ enum store_status store_changes_since(struct store *st, uint64_t since,
 		       " WHERE version > CAST($1 AS BIGINT) ORDER BY version",
 		       params, 1, &dbs);
 	if (!res)
-		return store_fail(e, STORE_INTERNAL, "database error: %s",
-				  db_errmsg(st->db));
+		return store_db_error(st, e);
 	*changes = json_array();
 	for (int i = 0; i < db_rows(res); i++) {
 		const char *node = db_get(res, i, 2);

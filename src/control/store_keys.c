@@ -41,8 +41,7 @@ static enum store_status get_auth_key(struct store *st, const char *id,
 		params, 1, &dbs);
 
 	if (!res)
-		return store_fail(e, STORE_INTERNAL, "database error: %s",
-				  db_errmsg(st->db));
+		return store_db_error(st, e);
 	*key = db_rows(res) ? auth_key_json(res, 0) : NULL;
 	db_result_free(res);
 	return *key ? STORE_OK : store_fail(e, STORE_NOT_FOUND,
@@ -95,8 +94,7 @@ enum store_status store_auth_key_list(struct store *st, json_t **keys,
 		NULL, 0, &dbs);
 
 	if (!res)
-		return store_fail(e, STORE_INTERNAL, "database error: %s",
-				  db_errmsg(st->db));
+		return store_db_error(st, e);
 	*keys = json_array();
 	for (int i = 0; i < db_rows(res); i++)
 		json_array_append_new(*keys, auth_key_json(res, i));
@@ -179,8 +177,7 @@ enum store_status store_api_key_check(struct store *st, const char *token,
 		       "SELECT hash, expires_at, revoked FROM api_keys WHERE id = $1",
 		       params, 1, &dbs);
 	if (!res)
-		return store_fail(e, STORE_INTERNAL, "database error: %s",
-				  db_errmsg(st->db));
+		return store_db_error(st, e);
 	if (!db_rows(res) || !token_matches(token, db_get(res, 0, 0)))
 		s = store_fail(e, STORE_UNAUTHORIZED, "invalid API key");
 	else if (atoi(db_get(res, 0, 2)) ||

@@ -96,8 +96,7 @@ static enum store_status use_auth_key(struct store *st, const char *token,
 		       " expires_at, used_count, revoked FROM auth_keys WHERE id = $1",
 		       params, 1, &dbs);
 	if (!res)
-		return store_fail(e, STORE_INTERNAL, "database error: %s",
-				  db_errmsg(st->db));
+		return store_db_error(st, e);
 	if (!db_rows(res) || !token_matches(token, db_get(res, 0, 0)))
 		s = store_fail(e, STORE_UNAUTHORIZED, "invalid auth key");
 	else if (atoi(db_get(res, 0, 7)))
@@ -119,8 +118,7 @@ static enum store_status use_auth_key(struct store *st, const char *token,
 			    "UPDATE auth_keys SET used_count = used_count + 1"
 			    " WHERE id = $1",
 			    params, 1) != DB_OK)
-			s = store_fail(e, STORE_INTERNAL, "database error: %s",
-				       db_errmsg(st->db));
+			s = store_db_error(st, e);
 	}
 	db_result_free(res);
 	return s;
@@ -234,8 +232,7 @@ static enum store_status insert_node(struct store *st, uint64_t id,
 		    " last_seen, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
 		    " $9, $10, $11, $12, $13, $14, $15, $15, $1)",
 		    params, 15) != DB_OK)
-		return store_fail(e, STORE_INTERNAL, "database error: %s",
-				  db_errmsg(st->db));
+		return store_db_error(st, e);
 	return STORE_OK;
 }
 
@@ -308,8 +305,7 @@ enum store_status store_node_authenticate(struct store *st,
 		       " WHERE id = $1",
 		       params, 1, &dbs);
 	if (!res)
-		return store_fail(e, STORE_INTERNAL, "database error: %s",
-				  db_errmsg(st->db));
+		return store_db_error(st, e);
 	if (!db_rows(res) || !token_matches(credential, db_get(res, 0, 0))) {
 		s = store_fail(e, STORE_UNAUTHORIZED, "invalid node credential");
 		goto out;
@@ -341,8 +337,7 @@ enum store_status store_node_list(struct store *st, const char *node_type,
 		params, node_type ? 1 : 0, &dbs);
 
 	if (!res)
-		return store_fail(e, STORE_INTERNAL, "database error: %s",
-				  db_errmsg(st->db));
+		return store_db_error(st, e);
 	*nodes = json_array();
 	for (int i = 0; i < db_rows(res); i++)
 		json_array_append_new(*nodes, node_json(st, res, i));
@@ -362,8 +357,7 @@ enum store_status store_node_get(struct store *st, uint64_t id, json_t **node,
 	res = db_query(st->db, "SELECT " NODE_COLUMNS " FROM nodes WHERE id = $1",
 		       params, 1, &dbs);
 	if (!res)
-		return store_fail(e, STORE_INTERNAL, "database error: %s",
-				  db_errmsg(st->db));
+		return store_db_error(st, e);
 	*node = db_rows(res) ? node_json(st, res, 0) : NULL;
 	db_result_free(res);
 	return *node ? STORE_OK :
@@ -384,8 +378,7 @@ enum store_status store_node_find(struct store *st, const char *ref,
 			     params, 1, &dbs);
 	if (!v)
 		return dbs != DB_OK ?
-			       store_fail(e, STORE_INTERNAL, "database error: %s",
-					  db_errmsg(st->db)) :
+			       store_db_error(st, e) :
 			       store_fail(e, STORE_NOT_FOUND, "no node `%s'", ref);
 	*id = strtoull(v, NULL, 10);
 	free(v);

@@ -18,7 +18,9 @@ enum store_status store_fail(struct store_err *e, enum store_status status,
 			     const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* The database's failure as an internal error, rolling back. */
+/* The database's failure as an internal error. */
+enum store_status store_db_error(struct store *st, struct store_err *e);
+/* The same inside a transaction, which it rolls back. */
 enum store_status store_db_failed(struct store *st, struct store_err *e);
 
 /*
