@@ -18,8 +18,10 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 
 #include "base/log.h"
+#include "base/sockaddr.h"
 #include "control/cert.h"
 #include "control/http.h"
 #include "control/server.h"
@@ -42,40 +44,13 @@ static struct bufferevent *tls_bev(struct event_base *base, void *arg)
 					      BEV_OPT_CLOSE_ON_FREE);
 }
 
-/* "addr:port" or "[addr6]:port" into host and port. */
-static bool split_hostport(const char *s, char *host, size_t hostlen,
-			   uint16_t *port)
-{
-	const char *colon = strrchr(s, ':');
-	size_t n;
-	char *end;
-	long p;
-
-	if (!colon)
-		return false;
-	n = (size_t)(colon - s);
-	if (n && s[0] == '[' && s[n - 1] == ']') {
-		s++;
-		n -= 2;
-	}
-	if (n >= hostlen)
-		return false;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	p = strtol(colon + 1, &end, 10);
-	if (*end || end == colon + 1 || p < 0 || p > 65535)
-		return false;
-	*port = (uint16_t)p;
-	return true;
-}
-
 static int listen_on(struct server *srv, struct listener *l, const char *addr,
 		     SSL_CTX *tls)
 {
-	char host[64];
-	uint16_t port;
+	union sockaddr_inet sa;
+	struct evconnlistener *lev;
 
-	if (!split_hostport(addr, host, sizeof(host), &port)) {
+	if (!sockaddr_parse(&sa, addr)) {
 		pr_err("`%s' is not address:port", addr);
 		return -1;
 	}
@@ -91,8 +66,15 @@ static int listen_on(struct server *srv, struct listener *l, const char *addr,
 	if (tls)
 		evhttp_set_bevcb(l->http, tls_bev, tls);
 	evhttp_set_gencb(l->http, api_dispatch, srv);
-	if (evhttp_bind_socket(l->http, host, port)) {
+	/* As evhttp_bind_socket does, from the address we parsed. */
+	lev = evconnlistener_new_bind(srv->base, NULL, NULL,
+				      LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
+					      LEV_OPT_CLOSE_ON_FREE,
+				      -1, &sa.sa, sockaddr_len(&sa));
+	if (!lev || !evhttp_bind_listener(l->http, lev)) {
 		pr_err("cannot listen on %s: %s", addr, strerror(errno));
+		if (lev)
+			evconnlistener_free(lev);
 		return -1;
 	}
 	return 0;

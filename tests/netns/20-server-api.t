@@ -68,7 +68,12 @@ like "$(register "$reusable" delta '["db"]')" "^403 .*grants the tags \`web' onl
 # Bad input.
 like "$(register "$reusable" alpha)" "^409 .*node name \`alpha' is taken" "a duplicate name: 409"
 pub=$(wg genkey | wg pubkey)
-api POST /api/v1/register "{\"auth_key\":\"$reusable\",\"public_key\":\"$pub\",\"name\":\"eps\"}" >/dev/null
+like "$(api POST /api/v1/register "{\"auth_key\":\"$reusable\",\"public_key\":\"$pub\",\"name\":\"eps\",\"endpoint\":\"192.0.2.1:51820\"}")" \
+	'^201 .*"endpoint":"192\.0\.2\.1:51820"' "a node registers with its endpoint"
+for ep in 192.0.2.1:0 192.0.2.1 '[fe80::1%eth0]:5' host.example:80; do
+	like "$(api POST /api/v1/register "{\"auth_key\":\"$reusable\",\"public_key\":\"$(wg genkey | wg pubkey)\",\"name\":\"ep\",\"endpoint\":\"$ep\"}")" \
+		"^400 .*is not ip:port" "endpoint \`$ep': 400"
+done
 like "$(api POST /api/v1/register "{\"auth_key\":\"$reusable\",\"public_key\":\"$pub\",\"name\":\"zeta\"}")" \
 	"^409 .*already registered \(node \`eps'\)" "a duplicate public key: 409"
 like "$(api POST /api/v1/register "{\"auth_key\":\"$reusable\",\"public_key\":\"abc\",\"name\":\"eta\"}")" \
