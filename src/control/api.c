@@ -8,11 +8,13 @@
  *   GET|POST /api/v1/keys, POST /api/v1/keys/<id>/expire
  *   GET|PUT  /api/v1/policy
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "control/api_priv.h"
 #include "control/http.h"
+#include "control/validate.h"
 
 void api_store_error(struct evhttp_request *req, enum store_status s,
 		     const struct store_err *e)
@@ -24,6 +26,41 @@ void api_store_error(struct evhttp_request *req, enum store_status s,
 	};
 
 	http_reply_error(req, status[-s], "%s", e->msg);
+}
+
+enum { MAX_LABELS = 32 };
+
+bool api_get_labels(struct evhttp_request *req, json_t *body,
+		    const char *key, char *out, size_t outlen)
+{
+	json_t *arr = json_object_get(body, key), *item;
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	if (!arr || json_is_null(arr))
+		return true;
+	if (!json_is_array(arr) || json_array_size(arr) > MAX_LABELS) {
+		http_reply_error(req, 400, "\"%s\" must be an array of at most %d"
+				 " names", key, MAX_LABELS);
+		return false;
+	}
+	json_array_foreach(arr, i, item) {
+		const char *t = json_string_value(item);
+
+		if (!t || !valid_label(t)) {
+			http_reply_error(req, 400, "%s[%zu]: `%.64s' is not a name"
+					 " (1-63 of a-z, 0-9, -)", key, i,
+					 t ? t : "");
+			return false;
+		}
+		if (used + strlen(t) + 2 > outlen) {
+			http_reply_error(req, 400, "\"%s\" too long", key);
+			return false;
+		}
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+					 used ? "," : "", t);
+	}
+	return true;
 }
 
 /* Admin routes need a live API key; false once it has replied 401. */

@@ -14,35 +14,6 @@
 
 enum { DEFAULT_KEY_LIFETIME = 3600, MAX_KEY_LIFETIME = 10 * 365 * 86400 };
 
-static bool list_field(struct evhttp_request *req, json_t *body,
-		       const char *key, char *out, size_t outlen)
-{
-	json_t *arr = json_object_get(body, key), *item;
-	size_t i, used = 0;
-
-	out[0] = '\0';
-	if (!arr || json_is_null(arr))
-		return true;
-	if (!json_is_array(arr) || json_array_size(arr) > 32) {
-		http_reply_error(req, 400, "\"%s\" must be an array of at most 32"
-				 " names", key);
-		return false;
-	}
-	json_array_foreach(arr, i, item) {
-		const char *t = json_string_value(item);
-
-		if (!t || !valid_label(t) || used + strlen(t) + 2 > outlen) {
-			http_reply_error(req, 400, "%s[%zu]: `%.64s' is not a name"
-					 " (1-63 of a-z, 0-9, -)", key, i,
-					 t ? t : "");
-			return false;
-		}
-		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
-					 used ? "," : "", t);
-	}
-	return true;
-}
-
 static void create_key(struct server *srv, struct evhttp_request *req)
 {
 	static const char *const fields[] = {
@@ -63,7 +34,7 @@ static void create_key(struct server *srv, struct evhttp_request *req)
 	    !http_get_int(req, body, "expiration", 1, MAX_KEY_LIFETIME,
 			  &expiration) ||
 	    !http_get_string(req, body, "node_type", &spec.node_type) ||
-	    !list_field(req, body, "tags", tags, sizeof(tags)))
+	    !api_get_labels(req, body, "tags", tags, sizeof(tags)))
 		goto out;
 	if (*spec.node_type && !valid_label(spec.node_type)) {
 		http_reply_error(req, 400, "\"node_type\": `%.64s' is not a name",

@@ -10,41 +10,6 @@
 #include "control/validate.h"
 #include "crypto/util.h"
 
-enum { MAX_TAGS = 32 };
-
-/* A JSON array of labels joined by commas into out; replies on error. */
-static bool tags_field(struct evhttp_request *req, json_t *body,
-		       char *out, size_t outlen)
-{
-	json_t *tags = json_object_get(body, "tags"), *tag;
-	size_t i, used = 0;
-
-	out[0] = '\0';
-	if (!tags || json_is_null(tags))
-		return true;
-	if (!json_is_array(tags) || json_array_size(tags) > MAX_TAGS) {
-		http_reply_error(req, 400, "\"tags\" must be an array of at most %d"
-				 " names", MAX_TAGS);
-		return false;
-	}
-	json_array_foreach(tags, i, tag) {
-		const char *t = json_string_value(tag);
-
-		if (!t || !valid_label(t)) {
-			http_reply_error(req, 400, "tags[%zu]: `%.64s' is not a name"
-					 " (1-63 of a-z, 0-9, -)", i, t ? t : "");
-			return false;
-		}
-		if (used + strlen(t) + 2 > outlen) {
-			http_reply_error(req, 400, "\"tags\" too long");
-			return false;
-		}
-		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
-					 used ? "," : "", t);
-	}
-	return true;
-}
-
 static bool registration_fields(struct evhttp_request *req, json_t *body,
 				struct node_registration *reg)
 {
@@ -108,7 +73,7 @@ void api_register(struct server *srv, struct evhttp_request *req)
 	if (!body)
 		return;
 	if (!registration_fields(req, body, &reg) ||
-	    !tags_field(req, body, tags, sizeof(tags)))
+	    !api_get_labels(req, body, "tags", tags, sizeof(tags)))
 		goto out;
 	reg.tags = tags;
 	s = store_node_register(srv->store, &reg, &node, credential, &e);
