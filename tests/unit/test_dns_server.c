@@ -327,6 +327,18 @@ static size_t question_len(const char *name)
 	return strlen(name) + 2 + 4;
 }
 
+/* A plain query (no EDNS) over UDP: the reply in m, its length in *len. */
+static struct resp udp_lookup(struct fixture *f, uint16_t port, uint16_t id,
+			      const char *name, uint16_t type, uint8_t *m,
+			      size_t *len)
+{
+	uint8_t q[512];
+	size_t qlen = make_query(q, id, name, type, 0);
+
+	*len = udp_ask(f, port, q, qlen, m);
+	return read_resp(m, *len, question_len(name));
+}
+
 /* ---- The zone ------------------------------------------------------------ */
 
 static void test_udp_a_aaaa(void **state)
@@ -399,13 +411,12 @@ static void test_nxdomain_nodata(void **state)
 {
 	struct fixture *f = *state;
 	uint16_t port = dns_server_port(f->srv);
-	uint8_t q[512], m[65535];
-	size_t qlen, len;
+	uint8_t m[65535];
+	size_t len;
 	struct resp r;
 
-	qlen = make_query(q, 0x2001, "nope.dstack.internal", DNS_TYPE_A, 0);
-	len = udp_ask(f, port, q, qlen, m);
-	r = read_resp(m, len, question_len("nope.dstack.internal"));
+	r = udp_lookup(f, port, 0x2001, "nope.dstack.internal", DNS_TYPE_A,
+		       m, &len);
 	assert_int_equal(r.flags, 0x8503); /* NXDOMAIN */
 	assert_int_equal(r.an, 0);
 	assert_soa(m, len, &r, SERIAL);
@@ -413,32 +424,28 @@ static void test_nxdomain_nodata(void **state)
 
 	/* web2 exists, without AAAA: NOERROR, nothing, the SOA. */
 	dns_server_set_serial(f->srv, SERIAL + 1);
-	qlen = make_query(q, 0x2002, "web2.dstack.internal", DNS_TYPE_AAAA, 0);
-	len = udp_ask(f, port, q, qlen, m);
-	r = read_resp(m, len, question_len("web2.dstack.internal"));
+	r = udp_lookup(f, port, 0x2002, "web2.dstack.internal", DNS_TYPE_AAAA,
+		       m, &len);
 	assert_int_equal(r.flags, 0x8500);
 	assert_int_equal(r.an, 0);
 	assert_soa(m, len, &r, SERIAL + 1);
 
 	/* The apex: its SOA when asked, NODATA otherwise. */
-	qlen = make_query(q, 0x2003, "dstack.internal", DNS_TYPE_SOA, 0);
-	len = udp_ask(f, port, q, qlen, m);
-	r = read_resp(m, len, question_len("dstack.internal"));
+	r = udp_lookup(f, port, 0x2003, "dstack.internal", DNS_TYPE_SOA,
+		       m, &len);
 	assert_int_equal(r.flags, 0x8500);
 	assert_int_equal(r.an, 1);
 	assert_int_equal(get_be16(m + r.answers), 0xc00c);
 	assert_int_equal(get_be16(m + r.answers + 2), DNS_TYPE_SOA);
-	qlen = make_query(q, 0x2004, "dstack.internal", DNS_TYPE_A, 0);
-	len = udp_ask(f, port, q, qlen, m);
-	r = read_resp(m, len, question_len("dstack.internal"));
+	r = udp_lookup(f, port, 0x2004, "dstack.internal", DNS_TYPE_A,
+		       m, &len);
 	assert_int_equal(r.flags, 0x8500);
 	assert_int_equal(r.an, 0);
 	assert_soa(m, len, &r, SERIAL + 1);
 
 	/* The lookup failing is SERVFAIL, not a cacheable NXDOMAIN. */
-	qlen = make_query(q, 0x2005, "broken.dstack.internal", DNS_TYPE_A, 0);
-	len = udp_ask(f, port, q, qlen, m);
-	r = read_resp(m, len, question_len("broken.dstack.internal"));
+	r = udp_lookup(f, port, 0x2005, "broken.dstack.internal", DNS_TYPE_A,
+		       m, &len);
 	assert_int_equal(r.flags, 0x8102);
 	assert_int_equal(r.ns, 0);
 }

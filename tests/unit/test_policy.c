@@ -18,6 +18,8 @@
 #include "base/strbuf.h"
 #include "control/policy.h"
 
+#include "testutil.h"
+
 #define APP_ID "0123456789abcdef0123456789abcdef01234567"
 
 static const char example[] =
@@ -36,25 +38,15 @@ static const char example_canonical[] =
 	"{\"from\":[\"*\"],\"to\":[\"*\"],\"proto\":\"icmp\"}"
 	"]}";
 
-static struct policy *parse_ok(const char *json)
-{
-	char err[256] = "";
-	struct policy *p = policy_parse(json, strlen(json), err, sizeof(err));
-
-	if (!p)
-		fail_msg("policy rejected: %s\n%s", err, json);
-	return p;
-}
-
 /* Parses json, checks its canonical form, and that it is a fixed point. */
 static void assert_canonical(const char *json, const char *canonical)
 {
-	struct policy *p = parse_ok(json), *again;
+	struct policy *p = tu_policy_parse_ok(json), *again;
 	char *text = policy_to_json(p), *text2;
 
 	assert_non_null(text);
 	assert_string_equal(text, canonical);
-	again = parse_ok(text);
+	again = tu_policy_parse_ok(text);
 	text2 = policy_to_json(again);
 	assert_non_null(text2);
 	assert_string_equal(text2, text);
@@ -125,7 +117,7 @@ static void test_default(void **state)
 
 static void test_dup(void **state)
 {
-	struct policy *p = parse_ok(example), *d = policy_dup(p);
+	struct policy *p = tu_policy_parse_ok(example), *d = policy_dup(p);
 	char *a, *b;
 
 	(void)state;
@@ -266,7 +258,7 @@ static void test_limits(void **state)
 
 	(void)state;
 	doc = repeat("{\"rules\":[", rule, POLICY_MAX_RULES, "]}");
-	p = parse_ok(doc);
+	p = tu_policy_parse_ok(doc);
 	assert_int_equal(policy_rules(p), POLICY_MAX_RULES);
 	assert_int_equal(policy_selectors(p), 1);
 	policy_free(p);
@@ -279,7 +271,7 @@ static void test_limits(void **state)
 
 	doc = repeat("{\"rules\":[{\"to\":[\"*\"],\"from\":[", "\"*\"",
 		     POLICY_MAX_SELECTORS, "]}]}");
-	p = parse_ok(doc);
+	p = tu_policy_parse_ok(doc);
 	policy_free(p);
 	free(doc);
 	doc = repeat("{\"rules\":[{\"from\":[\"*\"],\"to\":[", "\"*\"",
@@ -306,7 +298,7 @@ static void test_error_buffer(void **state)
 
 static void test_accessors(void **state)
 {
-	struct policy *p = parse_ok(example);
+	struct policy *p = tu_policy_parse_ok(example);
 	const uint32_t *sel;
 	size_t n;
 
@@ -336,7 +328,7 @@ static void test_rule_filter(void **state)
 	};
 	static const char all_ports[] =
 		"{\"rules\":[{\"from\":[\"tag:a\",\"tag:b\"],\"to\":[\"*\"],\"proto\":\"tcp\"}]}";
-	struct policy *p = parse_ok(example);
+	struct policy *p = tu_policy_parse_ok(example);
 	struct strbuf sb = STRBUF_INIT;
 
 	(void)state;
@@ -346,7 +338,7 @@ static void test_rule_filter(void **state)
 		assert_string_equal(sb.buf, want[i]);
 	}
 	policy_free(p);
-	p = parse_ok(all_ports);
+	p = tu_policy_parse_ok(all_ports);
 	strbuf_reset(&sb);
 	policy_rule_filter(p, 0, &sb);
 	assert_string_equal(sb.buf,
@@ -407,7 +399,7 @@ static void test_selector_matching(void **state)
 	const struct policy_node shouty = {
 		.id = 4, .name = "ALICE", .type = "DB", .app_id = "0123456789ABCDEF0123456789ABCDEF01234567",
 	};
-	struct policy *p = parse_ok(doc);
+	struct policy *p = tu_policy_parse_ok(doc);
 	uint32_t none[4]; /* POLICY_MATCH_MAX(&anon) */
 
 	(void)state;
@@ -442,7 +434,7 @@ static void test_selector_matching(void **state)
 	policy_free(p);
 
 	/* Without "*" in the policy, a bare node matches nothing. */
-	p = parse_ok("{\"rules\":[{\"from\":[\"tag:a\"],\"to\":[\"tag:b\"]}]}");
+	p = tu_policy_parse_ok("{\"rules\":[{\"from\":[\"tag:a\"],\"to\":[\"tag:b\"]}]}");
 	assert_int_equal(policy_match(p, &anon, none), 0);
 	assert_match_consistent(p, &alice);
 	policy_free(p);

@@ -21,6 +21,7 @@
 #include "base/strbuf.h"
 #include "control/policy.h"
 #include "control/policy_view.h"
+
 #include "testutil.h"
 
 #define APP_ID "0123456789abcdef0123456789abcdef01234567"
@@ -57,20 +58,10 @@ static const struct policy_node vpc[] = {
 	{ .id = OTHER, .name = "other", .type = "vm" },
 };
 
-static struct policy *parse_ok(const char *json)
-{
-	char err[256] = "";
-	struct policy *p = policy_parse(json, strlen(json), err, sizeof(err));
-
-	if (!p)
-		fail_msg("policy rejected: %s\n%s", err, json);
-	return p;
-}
-
 static struct policy_view *view_of(const char *json,
 				   const struct policy_node *nodes, size_t n)
 {
-	struct policy *p = parse_ok(json);
+	struct policy *p = tu_policy_parse_ok(json);
 	struct policy_view *v = policy_view_new(p);
 
 	assert_non_null(v);
@@ -524,7 +515,7 @@ static void test_random_against_naive(void **state)
 	for (int round = 0; round < RAND_POLICIES; round++) {
 		struct tpolicy tp;
 		char *doc = random_policy(&seed, &tp);
-		struct policy *p = parse_ok(doc);
+		struct policy *p = tu_policy_parse_ok(doc);
 		struct policy_view *v = policy_view_new(p);
 
 		assert_non_null(v);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "base/loop.h"
+#include "control/policy.h"
 #include "crypto/x25519.h"
 #include "wg/config.h"
 #include "wg/device.h"
@@ -60,6 +61,16 @@ const char *const tu_low_order_points[TU_LOW_ORDER_POINTS] = {
 };
 
 /* ---- Two devices --------------------------------------------------------- */
+
+struct policy *tu_policy_parse_ok(const char *json)
+{
+	char err[256] = "";
+	struct policy *p = policy_parse(json, strlen(json), err, sizeof(err));
+
+	if (!p)
+		fail_msg("policy rejected: %s\n%s", err, json);
+	return p;
+}
 
 void tu_fill_key(uint8_t key[static 32], uint8_t base)
 {

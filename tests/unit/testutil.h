@@ -16,6 +16,7 @@
 #include "base/sockaddr.h"
 
 struct loop;
+struct policy;
 struct wg_device;
 struct wg_peer;
 
@@ -43,6 +44,11 @@ enum {
 	TU_LOW_ORDER_POINTS_BIT255_CLEAR = 7,
 };
 extern const char *const tu_low_order_points[TU_LOW_ORDER_POINTS];
+
+/* ---- Policies ------------------------------------------------------------ */
+
+/* Parses a policy the test expects to be valid, failing it otherwise. */
+struct policy *tu_policy_parse_ok(const char *json);
 
 /* ---- Two devices --------------------------------------------------------- */
 
